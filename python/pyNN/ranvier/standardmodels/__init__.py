@@ -1,0 +1,1 @@
+"""Standard cell, synapse and current-source types of the Ranvier backend."""

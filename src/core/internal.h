@@ -1,0 +1,56 @@
+/*
+ * Internal helpers shared by every kernel file: error reporting, checked
+ * allocation and small numeric utilities.  Nothing here is public.
+ */
+#ifndef RV_INTERNAL_H
+#define RV_INTERNAL_H
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ranvier/ranvier.h"
+
+struct rv_sim;
+
+/* Records a formatted message on the simulation and returns status, so a
+ * check reads: if (bad) return rv__fail(sim, RV_ERR_VALUE, "..."). */
+rv_status rv__fail(struct rv_sim *sim, rv_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Clears the message: every public entry point calls it first. */
+void rv__clear_error(struct rv_sim *sim);
+
+/* Allocation that never aborts.  Sizes are checked for overflow. */
+void *rv__calloc(size_t count, size_t size);
+void *rv__realloc_array(void *ptr, size_t count, size_t size);
+void rv__free(void *ptr);
+
+/* Grows *buf (capacity *cap, elements of elem bytes) to hold need
+ * elements; returns 0 on success, -1 when out of memory (buffer intact). */
+int rv__reserve(void **buf, int64_t *cap, int64_t need, size_t elem);
+
+/* Step index of time t (ms) on a grid of dt, rounded to nearest. */
+static inline int64_t rv__round_steps(double t, double dt)
+{
+    return (int64_t)llround(t / dt);
+}
+
+/* Index of the step whose interval (k dt, (k+1) dt] contains t, i.e. the
+ * step at whose end an event at time t is due.  Times within 1e-9 steps of
+ * a grid point count as on it, so 1.0 at dt = 0.1 is due at the end of
+ * step 9. */
+static inline int64_t rv__due_step(double t, double dt)
+{
+    return (int64_t)ceil(t / dt - 1e-9) - 1;
+}
+
+static inline int rv__isfinite(double x)
+{
+    return isfinite(x);
+}
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Counter-based random numbers: Philox4x32-10 (Salmon et al. 2011,
+ * "Parallel random numbers: as easy as 1, 2, 3", SC'11).
+ *
+ * A stream is named by (seed, purpose, sub, id): the key is a hash of
+ * (seed, purpose, sub), the counter holds the 64-bit id and a 64-bit draw
+ * index.  Every random draw in the kernel belongs to a stream named by
+ * global ids only (a neuron's gid, a source's handle, a projection's rule
+ * stream and the target gid), so results never depend on how neurons are
+ * split over threads or processes, and rewinding a stream (draw index 0)
+ * repeats it exactly.
+ */
+#ifndef RV_RNG_H
+#define RV_RNG_H
+
+#include <stdint.h>
+
+#include "ranvier/ranvier.h"
+
+/* Purposes keep unrelated uses of the same ids apart. */
+enum rv__rng_purpose {
+    RV__RNG_POISSON = 1,     /* spike sources: id = gid */
+    RV__RNG_NOISE = 2,       /* noisy current: sub = source, id = sample */
+    RV__RNG_CONNECT = 3,     /* connection rules: sub = rule stream, id = gid */
+    RV__RNG_PARAM = 4,       /* connection parameters: sub = stream, id = gid */
+    RV__RNG_USER = 5,        /* rv_random_fill: sub = stream, id = key */
+    RV__RNG_TOTAL = 6,       /* fixed-total-number splitting: sub = stream */
+    RV__RNG_SYNAPSE = 7      /* stochastic synapses: id = synapse */
+};
+
+typedef struct rv__stream {
+    uint32_t key[2];
+    uint32_t ctr[4];         /* ctr[0..1]: block index, ctr[2..3]: id */
+    uint32_t buf[4];
+    int pos;                 /* next unused word of buf; 4 = empty */
+} rv__stream;
+
+/* One Philox4x32-10 block: out = philox(ctr, key). */
+void rv__philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+void rv__stream_init(rv__stream *s, uint64_t seed, uint32_t purpose,
+                     uint64_t sub, uint64_t id);
+/* Positions the stream at block `block` (each block yields 4 words). */
+void rv__stream_seek(rv__stream *s, uint64_t block);
+uint64_t rv__stream_tell(const rv__stream *s);
+
+uint32_t rv__next_u32(rv__stream *s);
+/* Uniform in [0, 1) with 53 random bits. */
+double rv__uniform(rv__stream *s);
+/* Uniform in (0, 1]: safe for log(). */
+double rv__uniform_pos(rv__stream *s);
+/* Uniform integer in [0, n), n >= 1, without modulo bias. */
+uint64_t rv__uniform_below(rv__stream *s, uint64_t n);
+double rv__normal(rv__stream *s);
+double rv__exponential(rv__stream *s);   /* mean 1 */
+double rv__gamma(rv__stream *s, double shape);  /* scale 1 */
+double rv__poisson(rv__stream *s, double lambda);
+double rv__binomial(rv__stream *s, double n, double p);
+double rv__vonmises(rv__stream *s, double mu, double kappa);
+
+/* Checks the parameters of a distribution; on error writes a message
+ * into msg and returns RV_ERR_VALUE. */
+rv_status rv__dist_check(const rv_param_spec *spec, char *msg, size_t len);
+/* One draw from a distribution (RV_DIST_MATRIX is not handled here). */
+double rv__dist_draw(const rv_param_spec *spec, rv__stream *s);
+
+#endif

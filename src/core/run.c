@@ -1,0 +1,197 @@
+/*
+ * Running: preparing the network, the step loop, reset.
+ *
+ * One step, from t = s dt to t + dt:
+ *   1. current sources: each computes its value at t, which acts on its
+ *      targets during the step (and is what a recording of it shows at t);
+ *   2. every population advances (models/ *.c) and reports its spikes;
+ *   3. spikes are queued for delivery and recorded;
+ *   4. analog recorders sample the state at t + dt when due.
+ * The queue is delivered at the end of every min-delay slice (slices are
+ * aligned to multiples of min_delay from t = 0) and at the end of a run.
+ */
+#include <string.h>
+
+#include "core/sim.h"
+
+/* Checks every population whose parameters changed, before changing
+ * anything, so that a bad value leaves the simulation as it was. */
+static rv_status check_parameters(rv_sim *sim)
+{
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        const rv__pop *p = sim->pops[k];
+        if (!p->dirty || !p->model->check)
+            continue;
+        const char *msg = "";
+        int64_t bad = p->model->check(p, &msg);
+        if (bad >= 0)
+            return rv__fail(sim, RV_ERR_VALUE,
+                            "rv_sim_run_until: %s population %d, neuron %lld: %s", p->model->name,
+                            (int)k, (long long)bad, msg);
+    }
+    return RV_OK;
+}
+
+static rv_status prepare(rv_sim *sim)
+{
+    rv_status st;
+    if (!sim->prepared) {
+        if ((st = rv__prepare_delivery(sim)))
+            return st;
+        for (int32_t c = 0; c < sim->n_cs; c++)
+            for (int64_t j = 0; j < sim->cs[c]->n_targets; j++)
+                sim->pops[sim->cs[c]->targets[j].pop]->injected = 1;
+        sim->prepared = 1;
+    }
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop *p = sim->pops[k];
+        if (!p->dirty)
+            continue;
+        if (p->model->prepare)
+            p->model->prepare(p, sim->dt);
+        if (p->model->resume)
+            p->model->resume(p, sim->step, sim->dt, sim->seed);
+        p->dirty = 0;
+    }
+    return RV_OK;
+}
+
+static void inject_currents(rv_sim *sim, int64_t step)
+{
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if (sim->pops[k]->injected)
+            memset(sim->pops[k]->i_inj, 0, (size_t)sim->pops[k]->n * sizeof(double));
+    for (int32_t c = 0; c < sim->n_cs; c++) {
+        rv__cs *cs = sim->cs[c];
+        double value = rv__cs_value(cs, step, sim->dt, sim->seed);
+        if (cs->recording)
+            rv__cs_record_value(cs, step, value);
+        if (value == 0.0)
+            continue;
+        for (int64_t j = 0; j < cs->n_targets; j++)
+            sim->pops[cs->targets[j].pop]->i_inj[cs->targets[j].index] += value;
+    }
+}
+
+/* Moves the spikes a population reported this step into the delivery
+ * queue and its recorder.  Returns -1 when out of memory. */
+static int collect_spikes(rv_sim *sim, rv__pop *p, int64_t step)
+{
+    if (p->fire_failed)
+        return -1;
+    if (p->n_fired == 0)
+        return 0;
+    if (p->n_out > 0) {
+        if (rv__reserve((void **)&sim->spikes, &sim->cap_spikes, sim->n_spikes + p->n_fired,
+                        sizeof *sim->spikes))
+            return -1;
+        for (int64_t k = 0; k < p->n_fired; k++)
+            sim->spikes[sim->n_spikes++] = (rv__spike){p->handle, p->fired[k], step};
+    }
+    int failed = rv__rec_spikes(p);
+    p->n_fired = 0;
+    return failed;
+}
+
+static rv_status step_once(rv_sim *sim)
+{
+    int64_t s = sim->step;
+    inject_currents(sim, s);
+    rv__step_ctx ctx = {.step = s, .t = s * sim->dt, .t_end = (s + 1) * sim->dt,
+                        .dt = sim->dt, .seed = sim->seed};
+    double *input[8];
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop *p = sim->pops[k];
+        int64_t slot = (s + 1) & (sim->ring_len - 1);
+        for (int r = 0; r < p->model->n_receptors; r++)
+            input[r] = p->input + ((size_t)r * (size_t)sim->ring_len + (size_t)slot) * (size_t)p->n;
+        ctx.input = input;
+        ctx.i_inj = p->i_inj;
+        p->model->update(p, &ctx);
+        if (collect_spikes(sim, p, s))
+            return rv__fail(sim, RV_ERR_NOMEM,
+                            "rv_sim_run_until: out of memory for spikes at t = %g ms", ctx.t);
+    }
+    sim->step = s + 1;
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if (rv__rec_sample(sim->pops[k], sim->step))
+            return rv__fail(sim, RV_ERR_NOMEM,
+                            "rv_sim_run_until: out of memory for recorded data at t = %g ms",
+                            sim->step * sim->dt);
+    if (sim->step % sim->min_delay_steps == 0)
+        rv__deliver(sim);
+    return RV_OK;
+}
+
+/* Samples taken when a run starts: analog state at the current time (the
+ * initial values at t = 0), and current sources' values at the current
+ * time, which may have changed since the previous run ended. */
+static rv_status sample_start(rv_sim *sim)
+{
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if (rv__rec_sample(sim->pops[k], sim->step))
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for recording");
+    return RV_OK;
+}
+
+static rv_status sample_sources(rv_sim *sim)
+{
+    for (int32_t c = 0; c < sim->n_cs; c++) {
+        rv__cs *cs = sim->cs[c];
+        if (cs->recording
+            && rv__cs_record_value(cs, sim->step, rv__cs_value(cs, sim->step, sim->dt, sim->seed)))
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for recording");
+    }
+    return RV_OK;
+}
+
+rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
+{
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    double now = sim->step * sim->dt;
+    if (isnan(t_stop) || t_stop == INFINITY || t_stop / sim->dt > 9e15)
+        return rv__fail(sim, RV_ERR_VALUE, "rv_sim_run_until: t_stop = %g ms is invalid", t_stop);
+    if (t_stop < now - 0.5 * sim->dt)
+        return rv__fail(sim, RV_ERR_VALUE,
+                        "rv_sim_run_until: t_stop = %g ms is before the current time %g ms",
+                        t_stop, now);
+    int64_t target = rv__round_steps(t_stop, sim->dt);
+    if (target <= sim->step)
+        return RV_OK;
+    rv_status st;
+    if ((st = check_parameters(sim)) || (st = prepare(sim)))
+        return st;
+    sim->running = 1;
+    if ((st = sample_start(sim)))
+        return st;
+    while (sim->step < target) {
+        if ((st = step_once(sim))) {
+            rv__deliver(sim);
+            return st;
+        }
+    }
+    rv__deliver(sim);
+    return sample_sources(sim);
+}
+
+rv_status rv_sim_reset(rv_sim *sim)
+{
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    sim->step = 0;
+    sim->running = 0;
+    sim->n_spikes = 0;
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop *p = sim->pops[k];
+        rv__pop_reset_state(p);
+        p->n_fired = 0;
+        p->fire_failed = 0;
+        rv__rec_discard(&p->rec, p->model, p->n);
+    }
+    for (int32_t c = 0; c < sim->n_cs; c++)
+        sim->cs[c]->n_trace = 0;
+    return RV_OK;
+}

@@ -1,0 +1,62 @@
+/* Error messages and allocation (see internal.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "core/sim.h"
+
+rv_status rv__fail(struct rv_sim *sim, rv_status status, const char *fmt, ...)
+{
+    if (sim) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(sim->errmsg, sizeof sim->errmsg, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+void rv__clear_error(struct rv_sim *sim)
+{
+    if (sim)
+        sim->errmsg[0] = '\0';
+}
+
+void *rv__calloc(size_t count, size_t size)
+{
+    if (count == 0 || size == 0)
+        return calloc(1, 1);
+    if (count > SIZE_MAX / size)
+        return NULL;
+    return calloc(count, size);
+}
+
+void *rv__realloc_array(void *ptr, size_t count, size_t size)
+{
+    if (count == 0 || size == 0)
+        count = size = 1;
+    if (count > SIZE_MAX / size)
+        return NULL;
+    return realloc(ptr, count * size);
+}
+
+void rv__free(void *ptr)
+{
+    free(ptr);
+}
+
+int rv__reserve(void **buf, int64_t *cap, int64_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int64_t new_cap = *cap > 0 ? *cap : 16;
+    while (new_cap < need)
+        new_cap = new_cap < INT64_MAX / 2 ? new_cap * 2 : need;
+    void *p = rv__realloc_array(*buf, (size_t)new_cap, elem);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = new_cap;
+    return 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * The model descriptor: what a cell type or spike source tells the kernel
+ * about itself, as data (parameter and variable tables with units and
+ * defaults) plus four functions (check, prepare, resume, update).
+ *
+ * A population stores everything per neuron, as one contiguous array per
+ * quantity (structure of arrays):
+ *   param[k][i]     parameter k of neuron i, in the order of the table;
+ *   state[k][i]     state variable k: first the public ones (recordable,
+ *                   with initial values), then n_internal private ones
+ *                   (refractory counters, random-stream positions, ...),
+ *                   which start at 0;
+ *   derived[k][i]   constants computed by prepare() from the parameters
+ *                   and dt (propagators, refractory step counts).
+ * The four concerns (parameters, state, input buffers, derived constants)
+ * are kept apart as in NEST's model files.
+ */
+#ifndef RV_MODEL_H
+#define RV_MODEL_H
+
+#include <stdint.h>
+
+#include "ranvier/ranvier.h"
+
+/* Rules a single parameter value must obey; checked on every set. */
+typedef enum rv__rule {
+    RV__ANY = 0,       /* any finite value */
+    RV__POSITIVE,      /* > 0 */
+    RV__NONNEG,        /* >= 0 */
+    RV__UNIT,          /* in [0, 1] */
+    RV__NONNEG_OR_INF  /* >= 0, +inf allowed (durations) */
+} rv__rule;
+
+typedef struct rv__param_desc {
+    const char *name;
+    const char *unit;
+    double def;
+    rv__rule rule;
+} rv__param_desc;
+
+typedef struct rv__var_desc {
+    const char *name;
+    const char *unit;
+    double def;
+} rv__var_desc;
+
+struct rv__pop;
+
+/* What update() gets for one step. */
+typedef struct rv__step_ctx {
+    int64_t step;                 /* the step runs from t to t_end = t + dt */
+    double t;
+    double t_end;                 /* (step + 1) dt, the time of spikes */
+    double dt;
+    double *const *input;         /* per receptor: input arriving at t + dt
+                                     (n values); update() must zero it */
+    const double *i_inj;          /* injected current during the step (all
+                                     zero without current sources); NULL
+                                     for spike sources */
+    uint64_t seed;
+} rv__step_ctx;
+
+typedef struct rv__model {
+    const char *name;
+    rv_model_kind kind;
+    const rv__param_desc *params;
+    int n_params;
+    const rv__var_desc *vars;     /* public state variables */
+    int n_vars;
+    int n_internal;
+    int n_derived;
+    const char *const *receptors;
+    int n_receptors;
+    int conductance_based;
+    int voltage_jump;
+    int uses_schedule;            /* takes spike times (SpikeSourceArray) */
+    /* Rules that tie parameters together, checked when a run prepares.
+       Returns the index of an offending neuron (and a message naming the
+       parameter), or -1.  May be NULL. */
+    int64_t (*check)(const struct rv__pop *p, const char **msg);
+    /* Fills derived[][] from the parameters and dt.  May be NULL. */
+    void (*prepare)(struct rv__pop *p, double dt);
+    /* Called at the start of the first run after the parameters changed
+       (or after creation or reset), at time t: sources redraw or re-seek
+       their next event here.  May be NULL. */
+    void (*resume)(struct rv__pop *p, int64_t step, double dt, uint64_t seed);
+    /* Advances every neuron by one step and reports spikes (rv__fire). */
+    void (*update)(struct rv__pop *p, const rv__step_ctx *ctx);
+} rv__model;
+
+/* The registry of built-in models (models/registry.c). */
+const rv__model *rv__find_model(const char *name);
+const rv__model *rv__model_at(int i);
+
+/* The rule as text, for messages ("> 0", ...). */
+const char *rv__rule_text(rv__rule rule);
+
+/* Index of a name in a model's tables, or -1. */
+int rv__param_index(const rv__model *m, const char *name);
+int rv__var_index(const rv__model *m, const char *name);
+int rv__receptor_index(const rv__model *m, const char *name);
+
+#endif
