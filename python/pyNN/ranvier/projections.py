@@ -210,8 +210,6 @@ class Projection(common.Projection):
         self._cache = None
         if pre.size == 0:
             return
-        if self._connector.safe and "weight" in params:
-            check_weights(params["weight"], self)
         pre_part, post_part = self._pre_side.part[pre], self._post_side.part[post]
         for a in np.unique(pre_part):
             for b in np.unique(post_part):
@@ -245,6 +243,19 @@ class Projection(common.Projection):
         specs = self._native_specs()
         if specs is None:
             return False
+        # PyNN's connectors check the weights' signs (synapse_type.parameter_checks);
+        # so must the native rules: a constant before connecting, drawn or
+        # per-pair values once the connections are made, as PyNN does.
+        check = getattr(connector, "safe", True)
+        weight_kind = dict((name, kind_) for name, kind_, _, _ in specs).get("weight")
+        if check and weight_kind == CONSTANT:
+            check_weights(next(p[0] for name, _, p, _ in specs if name == "weight"), self)
+        if connector.safe:
+            # PyNN checks the weights of each target's connections; a
+            # constant weight is the same check for all of them.
+            for name, kind_, p, _ in specs:
+                if name == "weight" and kind_ == CONSTANT:
+                    check_weights(p[0], self)
         if kind in (3, 4) and self.pre is not self.post:
             allow_self = True    # PyNN excludes self-connections only within one population
         rule = (kind, float(getattr(connector, "p_connect", 0.0)), int(n), int(allow_self),
@@ -257,6 +268,8 @@ class Projection(common.Projection):
                               np.ascontiguousarray(pre_idx), np.ascontiguousarray(post_idx),
                               specs)
             self._cache = None
+            if check and weight_kind not in (None, CONSTANT) and len(self):
+                check_weights(self._arrays("weight")["weight"], self)
             return True
         # Several root populations on a side: draw the pairs in the kernel,
         # then route them; parameters with a distribution cannot be routed.

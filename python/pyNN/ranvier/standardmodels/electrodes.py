@@ -70,6 +70,15 @@ class RanvierCurrentSource(StandardCurrentSource):
         return ParameterSpace({name: state.kernel.cs_get(self._handle, name)
                                for name in self.get_native_names()})
 
+    def get_parameters(self):
+        """The parameters as plain values (numbers, or arrays for the step
+        source's times and amplitudes), as NEURON's backend gives them."""
+        parameter_space = self.reverse_translate(self.get_native_parameters())
+        parameter_space.shape = (1,)
+        parameter_space.evaluate(simplify=True)
+        return {name: value.value if isinstance(value, Sequence) else value
+                for name, value in parameter_space.as_dict().items()}
+
     def inject_into(self, cells):
         for population, indices in _cells_by_population(cells):
             if not population.celltype.injectable:
@@ -148,6 +157,3 @@ def _as_array(value):
     if isinstance(value, Sequence):
         value = value.value
     return np.ascontiguousarray(value, dtype=np.float64).ravel()
-
-
-
