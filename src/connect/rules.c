@@ -176,6 +176,8 @@ static void draw_positions(rule_run *r, rv__stream *s, int64_t total, int64_t sk
                            int64_t *out)
 {
     int64_t m = total - (skip >= 0 ? 1 : 0);
+    if (n == 0)  /* nothing to draw, possibly from no candidate (m = 0) */
+        return;
     if (r->rule->with_replacement) {
         for (int64_t k = 0; k < n; k++)
             out[k] = skip_position((int64_t)rv__uniform_below(s, (uint64_t)m), skip);
@@ -362,6 +364,10 @@ static rv_status fixed_total_number(rule_run *r)
 
 /* ---- driver -------------------------------------------------------------- */
 
+/* Largest connection count a rule accepts: counts are split with double
+ * arithmetic, exact up to 2^53 (and n + 1 must not overflow). */
+#define MAX_RULE_N ((int64_t)1 << 53)
+
 static rv_status check_rule(rv_sim *sim, const char *fn, const rv_rule *rule)
 {
     if (!rule)
@@ -381,6 +387,10 @@ static rv_status check_rule(rv_sim *sim, const char *fn, const rv_rule *rule)
         if (rule->n < 0)
             return rv__fail(sim, RV_ERR_VALUE, "%s: number of connections n = %lld is negative",
                             fn, (long long)rule->n);
+        if (rule->n > MAX_RULE_N)
+            return rv__fail(sim, RV_ERR_LIMIT,
+                            "%s: number of connections n = %lld exceeds the limit of %lld", fn,
+                            (long long)rule->n, (long long)MAX_RULE_N);
         return RV_OK;
     }
     return rv__fail(sim, RV_ERR_VALUE, "%s: unknown rule kind %d", fn, (int)rule->kind);
@@ -582,6 +592,17 @@ static rv_status list_of(rv_sim *sim, const char *fn, const rv__pop *p, const in
     return RV_OK;
 }
 
+/* Puts back a pending column that held a single value before a failed
+ * call expanded it into an array (an array stays: its first entries are
+ * unchanged). */
+static void restore_column(rv__dcol *c, rv__dcol before)
+{
+    if (!before.v) {
+        rv__free(c->v);
+        *c = before;
+    }
+}
+
 rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
                                const int64_t *pre_idx, int64_t n_pre, const int64_t *post_idx,
                                int64_t n_post, const rv_param_spec *specs, int n_specs)
@@ -594,9 +615,13 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
     rv_status st = rv__get_proj(sim, fn, proj, &p);
     if (st || (st = check_rule(sim, fn, rule)))
         return st;
-    if (n_specs < 0 || n_specs > RV__MAX_SYN_PARAMS + 2 || (n_specs > 0 && !specs))
-        return rv__fail(sim, RV_ERR_VALUE, "%s: n_specs = %d with specs %s", fn, n_specs,
-                        specs ? "given" : "NULL");
+    if (n_specs < 0)
+        return rv__fail(sim, RV_ERR_SIZE, "%s: n_specs = %d is negative", fn, n_specs);
+    if (n_specs > 0 && !specs)
+        return rv__fail(sim, RV_ERR_NULL, "%s: specs is NULL but n_specs = %d", fn, n_specs);
+    if (n_specs > RV__MAX_SYN_PARAMS + 2)
+        return rv__fail(sim, RV_ERR_VALUE, "%s: n_specs = %d is more than the parameters of "
+                        "any synapse model", fn, n_specs);
     proj_sink ps = {.proj = p, .specs = specs, .n_specs = n_specs};
     if ((st = resolve_specs(sim, fn, &ps)))
         return st;
@@ -610,11 +635,20 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
         ps.post_idx = post_index;
         int64_t n_before = p->n_pend;
         uint16_t lo = p->min_delay, hi = p->max_delay;
+        /* pending columns this call may turn from one value into arrays */
+        rv__dcol w_before = p->pend_weight, d_before = p->pend_delay;
+        rv__dcol e_before[RV__MAX_SYN_PARAMS];
+        for (int k = 0; k < p->syn->n_params; k++)
+            e_before[k] = p->pend_extra[k];
         st = run_rule(&r, pre_gid, post_gid);
         if (st) {  /* undo: drop what this call appended */
             p->n_pend = n_before;
             p->min_delay = lo;
             p->max_delay = hi;
+            restore_column(&p->pend_weight, w_before);
+            restore_column(&p->pend_delay, d_before);
+            for (int k = 0; k < p->syn->n_params; k++)
+                restore_column(&p->pend_extra[k], e_before[k]);
         }
     }
     rv__free(pre_index);

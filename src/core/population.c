@@ -411,6 +411,8 @@ rv_status rv_pop_get_spike_times(rv_sim *sim, int32_t pop, int64_t index, double
         return rv__fail(sim, RV_ERR_NAME, "%s: %s has no spike times", fn, p->model->name);
     if (!n_out || (cap > 0 && !out))
         return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !n_out ? "n_out" : "out");
+    if (cap < 0)
+        return rv__fail(sim, RV_ERR_SIZE, "%s: cap = %lld is negative", fn, (long long)cap);
     if (index < 0 || index >= p->n)
         return rv__fail(sim, RV_ERR_INDEX, "%s: index %lld is outside population of size %lld",
                         fn, (long long)index, (long long)p->n);

@@ -75,11 +75,17 @@ rv_status rv_sim_set_timing(rv_sim *sim, double dt, double min_delay, double max
         return rv__fail(sim, RV_ERR_VALUE,
                         "rv_sim_set_timing: max_delay = %g ms is smaller than min_delay = %g ms",
                         max_delay, min_delay);
-    if (max_delay > 0 && rv__round_steps(max_delay, dt) > RV_MAX_DELAY_STEPS)
+    /* compared in floating point: llround is unspecified for huge values */
+    if (max_delay > 0 && isfinite(max_delay) && max_delay / dt >= RV_MAX_DELAY_STEPS + 0.5)
         return rv__fail(sim, RV_ERR_LIMIT,
-                        "rv_sim_set_timing: max_delay = %g ms is %lld steps; at most %d "
-                        "steps are supported", max_delay,
-                        (long long)rv__round_steps(max_delay, dt), RV_MAX_DELAY_STEPS);
+                        "rv_sim_set_timing: max_delay = %g ms is %g steps; at most %d "
+                        "steps are supported", max_delay, round(max_delay / dt),
+                        RV_MAX_DELAY_STEPS);
+    if (min_delay > 0 && min_delay / dt >= RV_MAX_DELAY_STEPS + 0.5)
+        return rv__fail(sim, RV_ERR_LIMIT,
+                        "rv_sim_set_timing: min_delay = %g ms is %g steps; at most %d "
+                        "steps are supported", min_delay, round(min_delay / dt),
+                        RV_MAX_DELAY_STEPS);
     sim->dt = dt;
     sim->min_delay_cfg = min_delay > 0 ? min_delay : 0;
     sim->max_delay_cfg = max_delay > 0 && isfinite(max_delay) ? max_delay : 0;

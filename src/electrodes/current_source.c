@@ -33,7 +33,8 @@ void rv__cs_free(rv__cs *c)
 
 double rv__cs_value(const rv__cs *c, int64_t step, double dt, uint64_t seed)
 {
-    int64_t s0 = rv__round_steps(c->start, dt);
+    /* times no run can reach (up to +inf) stay out of llround's range */
+    int64_t s0 = c->start >= 9e15 * dt ? INT64_MAX : rv__round_steps(c->start, dt);
     int64_t s1 = c->stop >= 9e15 * dt ? INT64_MAX : rv__round_steps(c->stop, dt);
     double t = step * dt;
     switch (c->kind) {
@@ -230,6 +231,10 @@ rv_status rv_cs_set_steps(rv_sim *sim, int32_t cs, const double *times, const do
         if (!isfinite(times[k]) || times[k] < 0)
             return rv__fail(sim, RV_ERR_VALUE, "%s: times[%lld] = %g must be finite and >= 0", fn,
                             (long long)k, times[k]);
+        if (times[k] / sim->dt > 9e15)
+            return rv__fail(sim, RV_ERR_VALUE,
+                            "%s: times[%lld] = %g ms is beyond the last step a run can reach",
+                            fn, (long long)k, times[k]);
         if (k > 0 && !(times[k] > times[k - 1]))
             return rv__fail(sim, RV_ERR_VALUE,
                             "%s: times must increase strictly (times[%lld] = %g after %g)", fn,
@@ -279,6 +284,8 @@ rv_status rv_cs_get_steps(rv_sim *sim, int32_t cs, double *times, double *amplit
         return rv__fail(sim, RV_ERR_NAME, "%s: %s has no steps", fn, kinds[c->kind].name);
     if (!n_out || (cap > 0 && (!times || !amplitudes)))
         return rv__fail(sim, RV_ERR_NULL, "%s: an output pointer is NULL", fn);
+    if (cap < 0)
+        return rv__fail(sim, RV_ERR_SIZE, "%s: cap = %lld is negative", fn, (long long)cap);
     for (int64_t k = 0; k < c->n_steps && k < cap; k++) {
         times[k] = c->step_t[k];
         amplitudes[k] = c->step_a[k];

@@ -40,7 +40,10 @@ static inline int64_t rv__lif_check(const rv__pop *p, int k_reset, int k_thresh,
 
 static inline double rv__refractory_steps(double tau_refrac, double dt)
 {
-    return (double)llround(tau_refrac / dt);
+    /* llround is unspecified beyond the int64 range: a period longer than
+       any simulation stays "forever" instead of wrapping to negative. */
+    double steps = tau_refrac / dt;
+    return steps < 9e15 ? (double)llround(steps) : 9e15;
 }
 
 /* The threshold test, run after the (vectorised) subthreshold update of

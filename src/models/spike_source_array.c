@@ -19,6 +19,8 @@ enum { CURSOR };
 /* The step at whose end a spike at time t is emitted. */
 static int64_t emit_step(double t, double dt)
 {
+    if (t / dt >= 9e15)  /* beyond any reachable step (and the int64 range) */
+        return INT64_MAX;
     int64_t k = rv__due_step(t, dt);
     return k < 0 ? 0 : k;
 }

@@ -47,9 +47,62 @@ void rv__rec_discard(rv__recorder *r, const rv__model *m, int64_t n)
         r->signals[k].n_rows = 0;
 }
 
+typedef struct rec_spike {
+    double t;
+    uint32_t i;
+} rec_spike;
+
+static int cmp_spike(const void *a, const void *b)
+{
+    const rec_spike *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* The spikes of one step come in neuron order; sources with times inside
+ * the step (Poisson, SpikeSourceArray) can then be out of time order.
+ * Sorts the step's spikes from `first` on by (time, neuron), so that the
+ * list stays in order of time as rv_rec_get_spikes promises. */
+static int sort_step(rv__recorder *r, int64_t first)
+{
+    int64_t n = r->sp_n - first, k = 1;
+    while (k < n && r->sp_t[first + k - 1] <= r->sp_t[first + k])
+        k++;
+    if (k >= n)
+        return 0;
+    if (n <= 64) {  /* few spikes: a stable insertion sort, no allocation */
+        for (k = first + 1; k < r->sp_n; k++) {
+            double t = r->sp_t[k];
+            uint32_t i = r->sp_idx[k];
+            int64_t j = k;
+            for (; j > first && r->sp_t[j - 1] > t; j--) {
+                r->sp_t[j] = r->sp_t[j - 1];
+                r->sp_idx[j] = r->sp_idx[j - 1];
+            }
+            r->sp_t[j] = t;
+            r->sp_idx[j] = i;
+        }
+        return 0;
+    }
+    rec_spike *tmp = rv__calloc((size_t)n, sizeof *tmp);
+    if (!tmp)
+        return -1;
+    for (k = 0; k < n; k++)
+        tmp[k] = (rec_spike){r->sp_t[first + k], r->sp_idx[first + k]};
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_spike);
+    for (k = 0; k < n; k++) {
+        r->sp_t[first + k] = tmp[k].t;
+        r->sp_idx[first + k] = tmp[k].i;
+    }
+    rv__free(tmp);
+    return 0;
+}
+
 int rv__rec_spikes(rv__pop *p)
 {
     rv__recorder *r = &p->rec;
+    int64_t first = r->sp_n;
     for (int64_t k = 0; k < p->n_fired; k++) {
         uint32_t i = p->fired[k];
         if (!r->spike_on[i])
@@ -66,7 +119,7 @@ int rv__rec_spikes(rv__pop *p)
         r->sp_t[r->sp_n] = p->fired_t[k];
         r->sp_n++;
     }
-    return 0;
+    return sort_step(r, first);
 }
 
 /* Appends a row to every recorded variable whose sample is due at step. */

@@ -335,7 +335,9 @@ rv_status rv__proj_values(rv_sim *sim, const char *fn, rv__proj *p, int64_t n,
     cv->col[1] = &cv->default_delay;
     for (int k = 0; k < ne; k++)
         cv->col[2 + k] = &p->syn->params[k].def;
-    if (n_params < 0 || (n_params > 0 && !params))
+    if (n_params < 0)
+        return rv__fail(sim, RV_ERR_SIZE, "%s: n_params = %d is negative", fn, n_params);
+    if (n_params > 0 && !params)
         return rv__fail(sim, RV_ERR_NULL, "%s: params is NULL but n_params = %d", fn, n_params);
     const double *delay_ms = NULL;
     int64_t delay_stride = 0;
