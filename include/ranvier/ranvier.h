@@ -96,6 +96,12 @@ rv_status rv_sim_set_timing(rv_sim *sim, double dt, double min_delay, double max
  * how the work is split. Only before the first run (or after a reset). */
 rv_status rv_sim_set_seed(rv_sim *sim, uint64_t seed);
 
+/* Number of threads that run the simulation.  Each thread owns a block of
+ * every population (a shard) and the synapses onto it; the results are
+ * bit for bit the same for any number of threads.  Allowed at any time
+ * between runs; the default is 1. */
+rv_status rv_sim_set_threads(rv_sim *sim, int n_threads);
+
 #define RV_MAX_DELAY_STEPS 65535
 
 typedef struct rv_sim_info {
@@ -110,6 +116,7 @@ typedef struct rv_sim_info {
     int32_t n_projections;
     int32_t n_current_sources;
     int running;          /* 1 once a run has started since creation/reset */
+    int n_threads;
 } rv_sim_info;
 
 rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out);
@@ -248,7 +255,8 @@ rv_status rv_proj_connect(rv_sim *sim, int32_t proj, int64_t n,
 rv_status rv_proj_size(rv_sim *sim, int32_t proj, int64_t *n_out);
 
 /* The connections in canonical order: sorted by presynaptic index, then by
- * creation order.  Every array has rv_proj_size() entries. */
+ * postsynaptic index, then by creation order.  Every array has
+ * rv_proj_size() entries. */
 rv_status rv_proj_get_pairs(rv_sim *sim, int32_t proj, uint32_t *pre, uint32_t *post);
 /* Reads "weight", "delay" (ms, on the grid) or another synapse parameter
  * in canonical order. */

@@ -60,9 +60,9 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double t_end = ctx->t_end;
     double *next = p->state[NEXT_T];
-    for (int64_t i = 0; i < p->n; i++) {
+    for (int64_t i = ctx->begin; i < ctx->end; i++) {
         while (next[i] <= t_end) {
-            rv__fire(p, i, next[i]);
+            rv__fire(ctx->out, i, next[i]);
             draw_next(p, i, next[i], ctx->seed);
         }
     }

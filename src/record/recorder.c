@@ -47,11 +47,11 @@ void rv__rec_discard(rv__recorder *r, const rv__model *m, int64_t n)
         r->signals[k].n_rows = 0;
 }
 
-int rv__rec_spikes(rv__pop *p)
+int rv__rec_spikes(rv__pop *p, const rv__fired *f)
 {
     rv__recorder *r = &p->rec;
-    for (int64_t k = 0; k < p->n_fired; k++) {
-        uint32_t i = p->fired[k];
+    for (int64_t k = 0; k < f->n; k++) {
+        uint32_t i = f->idx[k];
         if (!r->spike_on[i])
             continue;
         r->counts[i]++;
@@ -63,7 +63,7 @@ int rv__rec_spikes(rv__pop *p)
             r->sp_cap = cap_i < cap_t ? cap_i : cap_t;
         }
         r->sp_idx[r->sp_n] = i;
-        r->sp_t[r->sp_n] = p->fired_t[k];
+        r->sp_t[r->sp_n] = f->t[k];
         r->sp_n++;
     }
     return 0;
