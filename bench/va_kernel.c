@@ -1,7 +1,7 @@
 /*
  * The Vogels-Abbott COBA/CUBA benchmark written directly against the C API
  * (no Python): for profiling the kernel and as a second C example.
- * Usage: va_kernel [COBA|CUBA] [seconds of biological time]
+ * Usage: va_kernel [COBA|CUBA] [seconds of biological time] [threads]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +29,14 @@ int main(int argc, char **argv)
 {
     int coba = argc < 2 || strcmp(argv[1], "CUBA") != 0;
     double t_sim = argc > 2 ? atof(argv[2]) * 1000.0 : 1000.0;
+    int threads = argc > 3 ? atoi(argv[3]) : 1;
     rv_sim *sim;
     if (rv_sim_create(&sim))
         return 1;
     double t0 = now();
     CHECK(rv_sim_set_timing(sim, 0.1, 0.2, 1.0));
     CHECK(rv_sim_set_seed(sim, 98765));
+    CHECK(rv_sim_set_threads(sim, threads));
     const char *model = coba ? "IF_cond_exp" : "IF_curr_exp";
     int32_t pop[2], ext;
     int64_t size[2] = {3200, 800};
@@ -88,7 +90,11 @@ int main(int argc, char **argv)
         const uint32_t *idx;
         const double *t;
         CHECK(rv_rec_get_spikes(sim, pop[k], &n, &idx, &t));
-        printf("%s rate %.2f Hz\n", k ? "I" : "E", n / (size[k] * t_sim / 1000.0));
+        double sum = 0;
+        for (int64_t j = 0; j < n; j++)
+            sum += t[j] * (1 + idx[j]);
+        printf("%s rate %.2f Hz (spike checksum %.6f)\n", k ? "I" : "E",
+               n / (size[k] * t_sim / 1000.0), sum);
     }
     printf("build %.3f s, simulation %.3f s\n", t1 - t0, t2 - t1);
     rv_sim_free(sim);

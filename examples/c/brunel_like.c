@@ -3,8 +3,8 @@
  * 800 excitatory and 200 inhibitory IF_curr_exp neurons connected with
  * probability 0.1, driven by Poisson sources; prints the mean rates.
  *
- * Build (after `cmake --build build`): the target example_c, or by hand:
- *     cc -O2 brunel_like.c -I include -L build -lranvier -lm
+ * Build: the CMake target example_c, or by hand (the library uses OpenMP):
+ *     cc -O2 -fopenmp examples/c/brunel_like.c -I include build/c/libranvier.a -lm
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +33,7 @@ int main(void)
     CHECK(rv_pop_create(sim, "IF_curr_exp", 800, &exc));
     CHECK(rv_pop_create(sim, "IF_curr_exp", 200, &inh));
     CHECK(rv_pop_create(sim, "SpikeSourcePoisson", 1000, &noise));
-    double rate = 2000.0, v0 = -60.0;
+    double rate = 500.0, v0 = -60.0;
     CHECK(rv_pop_set_param(sim, noise, "rate", NULL, 0, &rate, 1));
     CHECK(rv_pop_set_initial(sim, exc, "v", NULL, 0, &v0, 1));
     CHECK(rv_pop_set_initial(sim, inh, "v", NULL, 0, &v0, 1));
@@ -46,7 +46,8 @@ int main(void)
         for (int to = 0; to < 2; to++) {
             int32_t proj;
             CHECK(rv_proj_create(sim, pops[from], pops[to], rec[from], "StaticSynapse", &proj));
-            rv_rule rule = {.kind = RV_RULE_FIXED_PROBABILITY, .p = 0.1, .allow_self = 0};
+            rv_rule rule = {.kind = RV_RULE_FIXED_PROBABILITY, .p = 0.1, .allow_self = 0,
+                            .stream = (uint64_t)(2 * from + to)};
             rv_param_spec specs[2] = {
                 {"weight", RV_DIST_CONSTANT, {weights[from]}, NULL},
                 {"delay", RV_DIST_UNIFORM, {1.5, 3.0}, NULL},
@@ -63,7 +64,7 @@ int main(void)
             pre[i] = (uint32_t)(first + i);
             post[i] = (uint32_t)i;
         }
-        double w = 0.6, d = 1.5;
+        double w = 0.3, d = 1.5;
         rv_values params[2] = {{"weight", &w, 1}, {"delay", &d, 1}};
         rv_status st = rv_proj_connect(sim, proj, n, pre, post, params, 2);
         free(pre);

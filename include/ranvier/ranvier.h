@@ -96,6 +96,12 @@ rv_status rv_sim_set_timing(rv_sim *sim, double dt, double min_delay, double max
  * how the work is split. Only before the first run (or after a reset). */
 rv_status rv_sim_set_seed(rv_sim *sim, uint64_t seed);
 
+/* Number of threads that run the simulation.  Each thread owns a block of
+ * every population (a shard) and the synapses onto it; the results are
+ * bit for bit the same for any number of threads.  Allowed at any time
+ * between runs; the default is 1. */
+rv_status rv_sim_set_threads(rv_sim *sim, int n_threads);
+
 #define RV_MAX_DELAY_STEPS 65535
 
 typedef struct rv_sim_info {
@@ -110,6 +116,7 @@ typedef struct rv_sim_info {
     int32_t n_projections;
     int32_t n_current_sources;
     int running;          /* 1 once a run has started since creation/reset */
+    int n_threads;
 } rv_sim_info;
 
 rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out);
@@ -209,9 +216,10 @@ rv_status rv_pop_get_state(rv_sim *sim, int32_t pop, const char *var,
 /* Spike times of SpikeSourceArray neurons: neuron idx[k] gets the times
  * times[offsets[k] .. offsets[k+1]) (offsets has n_idx + 1 entries; idx NULL
  * means every neuron, n_idx then must equal the population size).  Each
- * list must be non-decreasing and finite.  Times at or before the current
- * time are never emitted; a spike at time t is delivered at the first grid
- * point >= t, and recorded at exactly t. */
+ * list must be non-decreasing, finite and >= 0.  A spike at time t is
+ * delivered at the first grid point >= t (t = 0 at the end of the first
+ * step) and recorded at exactly t.  Times at or before the current time,
+ * once a run has started, are never emitted. */
 rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop,
                                  const int64_t *idx, int64_t n_idx,
                                  const int64_t *offsets, const double *times);
@@ -248,7 +256,8 @@ rv_status rv_proj_connect(rv_sim *sim, int32_t proj, int64_t n,
 rv_status rv_proj_size(rv_sim *sim, int32_t proj, int64_t *n_out);
 
 /* The connections in canonical order: sorted by presynaptic index, then by
- * creation order.  Every array has rv_proj_size() entries. */
+ * postsynaptic index, then by creation order.  Every array has
+ * rv_proj_size() entries. */
 rv_status rv_proj_get_pairs(rv_sim *sim, int32_t proj, uint32_t *pre, uint32_t *post);
 /* Reads "weight", "delay" (ms, on the grid) or another synapse parameter
  * in canonical order. */
@@ -311,7 +320,9 @@ typedef struct rv_rule {
     int64_t n;                 /* FIXED_NUMBER_* and FIXED_TOTAL_NUMBER */
     int allow_self;            /* 0: no connection between equal gids */
     int with_replacement;      /* FIXED_NUMBER_* and FIXED_TOTAL_NUMBER */
-    uint64_t stream;           /* distinguishes independent uses of a rule */
+    uint64_t stream;           /* names the random stream: applications of rules
+                                  with the same stream draw the same numbers, so
+                                  give independent projections distinct streams */
 } rv_rule;
 
 /* Applies a rule between the neurons pre_idx[0..n_pre) of the projection's
@@ -326,7 +337,8 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
 
 /* The same rule, but the connections are returned instead of stored, as
  * positions in the pre and post lists (for callers that route them across
- * several projections).  The lists here are gids.  *n_out is the number
+ * several projections): with the same stream and the same neurons it gives
+ * the connections rv_proj_connect_rule makes.  The lists here are gids.  *n_out is the number
  * of connections; the arrays are owned by the simulation and valid until
  * the next call on it. */
 rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule,
@@ -345,9 +357,8 @@ rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule,
  * stop, dt).  The value at time t acts on the membrane during the step that
  * starts at t. */
 rv_status rv_cs_create(rv_sim *sim, const char *model, int32_t *cs_out);
-/* Scalar parameters take n = 1; the step source's "times" and
- * "amplitudes" take any length (set both, times first or together through
- * rv_cs_set_steps). */
+/* Sets a scalar parameter of a source (the step source's times and
+ * amplitudes are set with rv_cs_set_steps). */
 rv_status rv_cs_set(rv_sim *sim, int32_t cs, const char *name, double value);
 rv_status rv_cs_get(rv_sim *sim, int32_t cs, const char *name, double *out);
 /* Steps of a StepCurrentSource: times must be >= 0 and strictly

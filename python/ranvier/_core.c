@@ -156,19 +156,28 @@ static PyObject *Sim_set_seed(SimObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *Sim_set_threads(SimObject *self, PyObject *args)
+{
+    int n;
+    if (check_open(self) || !PyArg_ParseTuple(args, "i", &n))
+        return NULL;
+    CALL(self, rv_sim_set_threads(self->sim, n));
+    Py_RETURN_NONE;
+}
+
 static PyObject *Sim_info(SimObject *self, PyObject *unused)
 {
     rv_sim_info info;
     if (check_open(self))
         return NULL;
     CALL(self, rv_sim_get_info(self->sim, &info));
-    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i}", "dt", info.dt,
+    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i,s:i}", "dt", info.dt,
                          "min_delay", info.min_delay, "max_delay", info.max_delay, "t", info.t,
                          "step", (long long)info.step, "seed", (unsigned long long)info.seed,
                          "n_neurons", (long long)info.n_neurons, "n_populations",
                          (int)info.n_populations, "n_projections", (int)info.n_projections,
                          "n_current_sources", (int)info.n_current_sources, "running",
-                         info.running);
+                         info.running, "threads", info.n_threads);
 }
 
 static PyObject *Sim_run_until(SimObject *self, PyObject *args)
@@ -533,8 +542,8 @@ static PyObject *Sim_rule_generate(SimObject *self, PyObject *args)
     release(&pre);
     release(&post);
     CALL(self, st);
-    return Py_BuildValue("(y#y#)", (const char *)a, (Py_ssize_t)(n * 8), (const char *)b,
-                         (Py_ssize_t)(n * 8));
+    return Py_BuildValue("(y#y#)", n ? (const char *)a : "", (Py_ssize_t)(n * 8),
+                         n ? (const char *)b : "", (Py_ssize_t)(n * 8));
 }
 
 static PyObject *Sim_proj_size(SimObject *self, PyObject *args)
@@ -767,7 +776,7 @@ static PyObject *Sim_cs_get_trace(SimObject *self, PyObject *args)
     if (check_open(self) || !PyArg_ParseTuple(args, "i", &cs))
         return NULL;
     CALL(self, rv_cs_get_trace(self->sim, cs, &v, &n));
-    return PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)(n * 8));
+    return PyBytes_FromStringAndSize(n ? (const char *)v : "", (Py_ssize_t)(n * 8));
 }
 
 /* ---- recording ----------------------------------------------------------------- */
@@ -808,8 +817,9 @@ static PyObject *Sim_rec_get_spikes(SimObject *self, PyObject *args)
     if (check_open(self) || !PyArg_ParseTuple(args, "i", &pop))
         return NULL;
     CALL(self, rv_rec_get_spikes(self->sim, pop, &n, &idx, &t));
-    return Py_BuildValue("(y#y#)", (const char *)idx, (Py_ssize_t)(n * 4), (const char *)t,
-                         (Py_ssize_t)(n * 8));
+    /* an empty recording may be NULL views: give empty bytes, not None */
+    return Py_BuildValue("(y#y#)", n ? (const char *)idx : "", (Py_ssize_t)(n * 4),
+                         n ? (const char *)t : "", (Py_ssize_t)(n * 8));
 }
 
 static PyObject *Sim_rec_spike_counts(SimObject *self, PyObject *args)
@@ -955,6 +965,7 @@ static PyMethodDef Sim_methods[] = {
     {"close", (PyCFunction)Sim_close, METH_NOARGS, "Free the kernel simulation now."},
     {"set_timing", (PyCFunction)Sim_set_timing, METH_VARARGS, "set_timing(dt, min_delay, max_delay)"},
     {"set_seed", (PyCFunction)Sim_set_seed, METH_VARARGS, "set_seed(seed)"},
+    {"set_threads", (PyCFunction)Sim_set_threads, METH_VARARGS, "set_threads(n)"},
     {"info", (PyCFunction)Sim_info, METH_NOARGS, "info() -> dict"},
     {"run_until", (PyCFunction)Sim_run_until, METH_VARARGS, "run_until(t_ms)"},
     {"reset", (PyCFunction)Sim_reset, METH_NOARGS, "reset()"},

@@ -627,7 +627,7 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
         return st;
     int64_t *pre_index = NULL, *pre_gid = NULL, *post_index = NULL, *post_gid = NULL;
     rule_run r = {.sim = sim, .fn = fn, .rule = rule, .sink = store_batch, .sink_ctx = &ps};
-    r.sub = ((uint64_t)(uint32_t)p->handle << 32) ^ rule->stream;
+    r.sub = rule->stream;
     if (!(st = list_of(sim, fn, sim->pops[p->pre], pre_idx, n_pre, &pre_index, &pre_gid, &r.n_pre))
         && !(st = list_of(sim, fn, sim->pops[p->post], post_idx, n_post, &post_index, &post_gid,
                           &r.n_post))) {
@@ -709,7 +709,7 @@ rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule, const int64_t *pre_
     int64_t count = 0;
     rule_run r = {.sim = sim, .fn = fn, .rule = rule, .sink = collect_batch, .sink_ctx = &count,
                   .n_pre = n_pre, .n_post = n_post};
-    r.sub = ((uint64_t)0xFFFFFFFFu << 32) ^ rule->stream;
+    r.sub = rule->stream;
     st = run_rule(&r, pre_gids, post_gids);
     run_free(&r);
     if (st)

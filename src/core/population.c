@@ -46,8 +46,12 @@ void rv__pop_free(rv__pop *p)
     rv__free(p->sched_off);
     rv__free(p->sched_t);
     rv__free(p->out_proj);
+    for (int k = 0; p->fired && k < p->n_fired_buffers; k++) {
+        rv__free(p->fired[k].idx);
+        rv__free(p->fired[k].t);
+    }
     rv__free(p->fired);
-    rv__free(p->fired_t);
+    rv__free(p->shard_lo);
     rv__rec_free(&p->rec, m);
     rv__free(p);
 }
@@ -154,6 +158,8 @@ static int obeys(rv__rule rule, double x)
         return x >= 0 && x <= 1;
     case RV__NONNEG_OR_INF:
         return x >= 0;  /* false for NaN */
+    case RV__RATE:
+        return x >= 0 && x <= 1e9;
     default:
         return isfinite(x);
     }
@@ -447,5 +453,32 @@ rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len)
     }
     p->input = in;
     p->input_len = ring_len;
+    return RV_OK;
+}
+
+rv_status rv__pop_shard(rv_sim *sim, rv__pop *p)
+{
+    int s = sim->n_shards;
+    if (p->shard_lo && p->n_fired_buffers == s)
+        return RV_OK;
+    int64_t *lo = rv__calloc((size_t)s + 1, sizeof *lo);
+    rv__fired *fired = rv__calloc((size_t)s, sizeof *fired);
+    if (!lo || !fired) {
+        rv__free(lo);
+        rv__free(fired);
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    }
+    /* Contiguous, balanced blocks: shard k owns [n k / s, n (k + 1) / s). */
+    for (int k = 0; k <= s; k++)
+        lo[k] = p->n * k / s;
+    for (int k = 0; p->fired && k < p->n_fired_buffers; k++) {
+        rv__free(p->fired[k].idx);
+        rv__free(p->fired[k].t);
+    }
+    rv__free(p->fired);
+    rv__free(p->shard_lo);
+    p->shard_lo = lo;
+    p->fired = fired;
+    p->n_fired_buffers = s;
     return RV_OK;
 }

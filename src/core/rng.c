@@ -5,7 +5,8 @@
  * Box-Muller transform; gamma by Marsaglia & Tsang (2000) with the
  * shape < 1 boost; Poisson by multiplication for lambda < 10 and by
  * Hoermann's PTRS transformed rejection (1993) above; binomial by
- * counting geometric waiting times; von Mises by Best & Fisher (1979).
+ * counting geometric waiting times for n p < 10 and by Hoermann's BTRS
+ * above; von Mises by Best & Fisher (1979).
  */
 #include <math.h>
 #include <stdio.h>
@@ -182,6 +183,45 @@ double rv__poisson(rv__stream *s, double lambda)
     }
 }
 
+/* Binomial by counting geometric waiting times: O(n min(p, 1 - p)). */
+static double binomial_small(rv__stream *s, double n, double q)
+{
+    double log_q = log1p(-q), count = 0.0, used = 0.0;
+    for (;;) {
+        used += floor(log(rv__uniform_pos(s)) / log_q) + 1.0;
+        if (used > n)
+            return count;
+        count += 1.0;
+    }
+}
+
+/* Binomial by Hoermann's BTRS transformed rejection (1993), for
+ * n q >= 10: a bounded number of draws whatever n. */
+static double binomial_btrs(rv__stream *s, double n, double q)
+{
+    double spq = sqrt(n * q * (1.0 - q));
+    double b = 1.15 + 2.53 * spq;
+    double a = -0.0873 + 0.0248 * b + 0.01 * q;
+    double c = n * q + 0.5;
+    double vr = 0.92 - 4.2 / b;
+    double alpha = (2.83 + 5.1 / b) * spq;
+    double lpq = log(q / (1.0 - q));
+    double m = floor((n + 1.0) * q);
+    double h = lgamma(m + 1.0) + lgamma(n - m + 1.0);
+    for (;;) {
+        double u = rv__uniform(s) - 0.5, v = rv__uniform(s);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + c);
+        if (k < 0.0 || k > n)
+            continue;
+        if (us >= 0.07 && v <= vr)
+            return k;
+        v = log(v * alpha / (a / (us * us) + b));
+        if (v <= h - lgamma(k + 1.0) - lgamma(n - k + 1.0) + (k - m) * lpq)
+            return k;
+    }
+}
+
 double rv__binomial(rv__stream *s, double n, double p)
 {
     if (p <= 0.0 || n <= 0.0)
@@ -190,14 +230,7 @@ double rv__binomial(rv__stream *s, double n, double p)
         return n;
     int flip = p > 0.5;
     double q = flip ? 1.0 - p : p;
-    /* Successes are the geometric waiting times that fit into n trials. */
-    double log_q = log1p(-q), count = 0.0, used = 0.0;
-    for (;;) {
-        used += floor(log(rv__uniform_pos(s)) / log_q) + 1.0;
-        if (used > n)
-            break;
-        count += 1.0;
-    }
+    double count = n * q < 10.0 ? binomial_small(s, n, q) : binomial_btrs(s, n, q);
     return flip ? n - count : count;
 }
 

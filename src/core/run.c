@@ -9,8 +9,13 @@
  *   4. analog recorders sample the state at t + dt when due.
  * The queue is delivered at the end of every min-delay slice (slices are
  * aligned to multiples of min_delay from t = 0) and at the end of a run.
+ * Each shard (thread) runs step 2 and the delivery for its own block of
+ * neurons; the rest is serial.
  */
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/sim.h"
 
@@ -36,6 +41,9 @@ static rv_status prepare(rv_sim *sim)
 {
     rv_status st;
     if (!sim->prepared) {
+        for (int32_t k = 0; k < sim->n_pops; k++)
+            if ((st = rv__pop_shard(sim, sim->pops[k])))
+                return st;
         if ((st = rv__prepare_delivery(sim)))
             return st;
         for (int32_t c = 0; c < sim->n_cs; c++)
@@ -64,8 +72,8 @@ static void inject_currents(rv_sim *sim, int64_t step)
     for (int32_t c = 0; c < sim->n_cs; c++) {
         rv__cs *cs = sim->cs[c];
         double value = rv__cs_value(cs, step, sim->dt, sim->seed);
-        if (cs->recording)
-            rv__cs_record_value(cs, step, value);
+        if (cs->recording && rv__cs_record_value(cs, step, value))
+            sim->run_failed = 1;
         if (value == 0.0)
             continue;
         for (int64_t j = 0; j < cs->n_targets; j++)
@@ -73,59 +81,111 @@ static void inject_currents(rv_sim *sim, int64_t step)
     }
 }
 
-/* Moves the spikes a population reported this step into the delivery
- * queue and its recorder.  Returns -1 when out of memory. */
-static int collect_spikes(rv_sim *sim, rv__pop *p, int64_t step)
-{
-    if (p->fire_failed)
-        return -1;
-    if (p->n_fired == 0)
-        return 0;
-    if (p->n_out > 0) {
-        if (rv__reserve((void **)&sim->spikes, &sim->cap_spikes, sim->n_spikes + p->n_fired,
-                        sizeof *sim->spikes))
-            return -1;
-        for (int64_t k = 0; k < p->n_fired; k++)
-            sim->spikes[sim->n_spikes++] = (rv__spike){p->handle, p->fired[k], step};
-    }
-    int failed = rv__rec_spikes(p);
-    p->n_fired = 0;
-    return failed;
-}
-
-static rv_status step_once(rv_sim *sim)
+/* Step `sim->step` of shard `shard` of every population. */
+static void update_shard(rv_sim *sim, int shard)
 {
     int64_t s = sim->step;
-    inject_currents(sim, s);
+    int64_t slot = (s + 1) & (sim->ring_len - 1);
+    double *input[RV__MAX_RECEPTORS];
     rv__step_ctx ctx = {.step = s, .t = s * sim->dt, .t_end = (s + 1) * sim->dt,
-                        .dt = sim->dt, .seed = sim->seed};
-    double *input[8];
+                        .dt = sim->dt, .seed = sim->seed, .input = input};
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__pop *p = sim->pops[k];
-        int64_t slot = (s + 1) & (sim->ring_len - 1);
         for (int r = 0; r < p->model->n_receptors; r++)
             input[r] = p->input + ((size_t)r * (size_t)sim->ring_len + (size_t)slot) * (size_t)p->n;
-        ctx.input = input;
+        ctx.begin = p->shard_lo[shard];
+        ctx.end = p->shard_lo[shard + 1];
+        ctx.out = &p->fired[shard];
         ctx.i_inj = p->i_inj;
         p->model->update(p, &ctx);
-        if (collect_spikes(sim, p, s))
-            return rv__fail(sim, RV_ERR_NOMEM,
-                            "rv_sim_run_until: out of memory for spikes at t = %g ms", ctx.t);
     }
-    sim->step = s + 1;
+}
+
+/* Moves the spikes the shards of a population reported into the delivery
+ * queue and the recorder, shard by shard: that is index order, whatever
+ * the number of shards.  Returns -1 when out of memory. */
+static int collect_spikes(rv_sim *sim, rv__pop *p, int64_t step)
+{
+    int failed = 0;
+    int64_t first_recorded = p->rec.sp_n;
+    for (int s = 0; s < sim->n_shards; s++) {
+        rv__fired *f = &p->fired[s];
+        failed |= f->failed;
+        if (f->n == 0)
+            continue;
+        if (p->n_out > 0) {
+            if (rv__reserve((void **)&sim->spikes, &sim->cap_spikes, sim->n_spikes + f->n,
+                            sizeof *sim->spikes))
+                return -1;
+            for (int64_t k = 0; k < f->n; k++)
+                sim->spikes[sim->n_spikes++] = (rv__spike){p->handle, f->idx[k], step};
+        }
+        failed |= rv__rec_spikes(p, f);
+        f->n = 0;
+    }
+    failed |= rv__rec_sort_step(&p->rec, first_recorded);
+    return failed ? -1 : 0;
+}
+
+/* The serial part between two steps: spikes of the step just made, the
+ * clock, analog samples, and the injected currents of the next step.
+ * Returns whether the delivery queue is due. */
+static int finish_step(rv_sim *sim, int64_t target)
+{
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if (collect_spikes(sim, sim->pops[k], sim->step))
+            sim->run_failed = 1;
+    sim->step++;
     for (int32_t k = 0; k < sim->n_pops; k++)
         if (rv__rec_sample(sim->pops[k], sim->step))
-            return rv__fail(sim, RV_ERR_NOMEM,
-                            "rv_sim_run_until: out of memory for recorded data at t = %g ms",
-                            sim->step * sim->dt);
-    if (sim->step % sim->min_delay_steps == 0)
-        rv__deliver(sim);
-    return RV_OK;
+            sim->run_failed = 1;
+    if (sim->step < target)
+        inject_currents(sim, sim->step);
+    return sim->step % sim->min_delay_steps == 0 || sim->step == target || sim->run_failed;
+}
+
+/* The step loop.  With several shards each thread advances its own block
+ * of every population and delivers spikes to its own targets; the serial
+ * parts run in one thread between barriers.  The arithmetic and its order
+ * are the same for any number of shards. */
+static void run_steps(rv_sim *sim, int64_t target)
+{
+    inject_currents(sim, sim->step);
+#ifdef _OPENMP
+    if (sim->n_shards > 1) {
+        int deliver = 0;
+#pragma omp parallel num_threads(sim->n_shards)
+        {
+            int shard = omp_get_thread_num();
+            while (sim->step < target && !sim->run_failed) {
+                update_shard(sim, shard);
+#pragma omp barrier
+#pragma omp single
+                deliver = finish_step(sim, target);
+                if (deliver) {
+                    rv__deliver(sim, shard);
+#pragma omp barrier
+#pragma omp single
+                    sim->n_spikes = 0;
+                }
+            }
+        }
+        return;
+    }
+#endif
+    while (sim->step < target && !sim->run_failed) {
+        for (int shard = 0; shard < sim->n_shards; shard++)
+            update_shard(sim, shard);
+        if (finish_step(sim, target)) {
+            for (int shard = 0; shard < sim->n_shards; shard++)
+                rv__deliver(sim, shard);
+            sim->n_spikes = 0;
+        }
+    }
 }
 
 /* Samples taken when a run starts: analog state at the current time (the
- * initial values at t = 0), and current sources' values at the current
- * time, which may have changed since the previous run ended. */
+ * initial values at t = 0). */
 static rv_status sample_start(rv_sim *sim)
 {
     for (int32_t k = 0; k < sim->n_pops; k++)
@@ -134,6 +194,9 @@ static rv_status sample_start(rv_sim *sim)
     return RV_OK;
 }
 
+/* The value of recorded current sources at the final time, so that traces
+ * have one value per step from 0 to now; a later run overwrites it if the
+ * source changed in between. */
 static rv_status sample_sources(rv_sim *sim)
 {
     for (int32_t c = 0; c < sim->n_cs; c++) {
@@ -166,13 +229,14 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
     sim->running = 1;
     if ((st = sample_start(sim)))
         return st;
-    while (sim->step < target) {
-        if ((st = step_once(sim))) {
-            rv__deliver(sim);
-            return st;
-        }
+    sim->run_failed = 0;
+    run_steps(sim, target);
+    if (sim->run_failed) {
+        sim->n_spikes = 0;
+        return rv__fail(sim, RV_ERR_NOMEM,
+                        "rv_sim_run_until: out of memory for spikes or recorded data; the run "
+                        "stopped at t = %g ms", sim->step * sim->dt);
     }
-    rv__deliver(sim);
     return sample_sources(sim);
 }
 
@@ -187,8 +251,10 @@ rv_status rv_sim_reset(rv_sim *sim)
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__pop *p = sim->pops[k];
         rv__pop_reset_state(p);
-        p->n_fired = 0;
-        p->fire_failed = 0;
+        for (int k = 0; k < p->n_fired_buffers; k++) {
+            p->fired[k].n = 0;
+            p->fired[k].failed = 0;
+        }
         rv__rec_discard(&p->rec, p->model, p->n);
     }
     for (int32_t c = 0; c < sim->n_cs; c++)

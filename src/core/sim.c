@@ -22,6 +22,7 @@ rv_status rv_sim_create(rv_sim **out)
         return RV_ERR_NOMEM;
     sim->dt = DEFAULT_DT;
     sim->seed = DEFAULT_SEED;
+    sim->n_shards = 1;
     *out = sim;
     return RV_OK;
 }
@@ -108,6 +109,26 @@ rv_status rv_sim_set_seed(rv_sim *sim, uint64_t seed)
     return RV_OK;
 }
 
+/* More threads than this gain nothing on the machines Ranvier targets and
+ * only cost memory (per-shard buffers and row cuts). */
+#define MAX_THREADS 1024
+
+rv_status rv_sim_set_threads(rv_sim *sim, int n_threads)
+{
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    if (n_threads < 1 || n_threads > MAX_THREADS)
+        return rv__fail(sim, RV_ERR_VALUE,
+                        "rv_sim_set_threads: n_threads = %d is invalid; it must lie in [1, %d]",
+                        n_threads, MAX_THREADS);
+    if (n_threads != sim->n_shards) {
+        sim->n_shards = n_threads;
+        sim->prepared = 0;
+    }
+    return RV_OK;
+}
+
 rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out)
 {
     if (!sim)
@@ -132,6 +153,7 @@ rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out)
     out->n_projections = sim->n_projs;
     out->n_current_sources = sim->n_cs;
     out->running = sim->running;
+    out->n_threads = sim->n_shards;
     return RV_OK;
 }
 

@@ -40,6 +40,33 @@ typedef struct rv__recorder {
     rv__signal *signals;    /* [n_vars] */
 } rv__recorder;
 
+/* ---- spikes reported during a step ------------------------------------ */
+
+/* The spikes one shard of a population reported in the current step. */
+typedef struct rv__fired {
+    uint32_t *idx;
+    double *t;
+    int64_t n, cap;
+    int failed;             /* ran out of memory */
+} rv__fired;
+
+/* Reports a spike of neuron i at time t (ms) from inside update(). */
+static inline void rv__fire(rv__fired *f, int64_t i, double t)
+{
+    if (f->n == f->cap) {
+        int64_t cap_i = f->cap, cap_t = f->cap;
+        if (rv__reserve((void **)&f->idx, &cap_i, f->n + 1, sizeof *f->idx)
+            || rv__reserve((void **)&f->t, &cap_t, f->n + 1, sizeof *f->t)) {
+            f->failed = 1;
+            return;
+        }
+        f->cap = cap_i < cap_t ? cap_i : cap_t;
+    }
+    f->idx[f->n] = (uint32_t)i;
+    f->t[f->n] = t;
+    f->n++;
+}
+
 /* ---- populations ------------------------------------------------------ */
 
 typedef struct rv__pop {
@@ -62,29 +89,10 @@ typedef struct rv__pop {
     int64_t cap_out;
     rv__recorder rec;
     int dirty;              /* parameters changed: prepare/resume due */
-    /* spikes of the current step, filled by rv__fire */
-    uint32_t *fired;
-    double *fired_t;
-    int64_t n_fired, cap_fired;
-    int fire_failed;        /* rv__fire ran out of memory */
+    int64_t *shard_lo;      /* [n_shards + 1]: shard s owns [shard_lo[s], shard_lo[s+1]) */
+    rv__fired *fired;       /* [n_fired_buffers] spikes of the current step, per shard */
+    int n_fired_buffers;
 } rv__pop;
-
-/* Reports a spike of neuron i at time t (ms) from inside update(). */
-static inline void rv__fire(rv__pop *p, int64_t i, double t)
-{
-    if (p->n_fired == p->cap_fired) {
-        int64_t cap_idx = p->cap_fired, cap_t = p->cap_fired;
-        if (rv__reserve((void **)&p->fired, &cap_idx, p->n_fired + 1, sizeof *p->fired)
-            || rv__reserve((void **)&p->fired_t, &cap_t, p->n_fired + 1, sizeof *p->fired_t)) {
-            p->fire_failed = 1;
-            return;
-        }
-        p->cap_fired = cap_idx < cap_t ? cap_idx : cap_t;
-    }
-    p->fired[p->n_fired] = (uint32_t)i;
-    p->fired_t[p->n_fired] = t;
-    p->n_fired++;
-}
 
 /* ---- current sources -------------------------------------------------- */
 
@@ -127,6 +135,7 @@ struct rv_sim {
     uint64_t seed;
     int64_t step;
     int running;            /* a run started since creation or reset */
+    int run_failed;         /* the current run ran out of memory */
     int prepared;           /* ring buffers and synapse rows are current */
 
     rv__pop **pops;
@@ -140,6 +149,7 @@ struct rv_sim {
     int64_t cap_cs;
     int64_t n_neurons;
 
+    int n_shards;            /* threads: each owns a block of every population */
     int64_t min_delay_steps; /* slice length */
     int64_t max_delay_steps;
     int64_t ring_len;        /* power of two > max delay + slice */
@@ -165,12 +175,14 @@ rv_status rv__check_indices(rv_sim *sim, const char *fn, const rv__pop *p,
 void rv__pop_free(rv__pop *p);
 void rv__pop_reset_state(rv__pop *p);
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len);
+rv_status rv__pop_shard(rv_sim *sim, rv__pop *p);
 
 /* Recording internals (record/recorder.c). */
 rv_status rv__rec_init(rv__recorder *r, const rv__model *m, int64_t n);
 void rv__rec_free(rv__recorder *r, const rv__model *m);
 void rv__rec_discard(rv__recorder *r, const rv__model *m, int64_t n);
-int rv__rec_spikes(rv__pop *p);
+int rv__rec_spikes(rv__pop *p, const rv__fired *f);
+int rv__rec_sort_step(rv__recorder *r, int64_t first);
 int rv__rec_sample(rv__pop *p, int64_t step);
 
 /* Current sources (electrodes/current_source.c). */
@@ -178,8 +190,9 @@ double rv__cs_value(const rv__cs *c, int64_t step, double dt, uint64_t seed);
 int rv__cs_record_value(rv__cs *c, int64_t step, double value);
 void rv__cs_free(rv__cs *c);
 
-/* Spike delivery (delivery/delivery.c). */
-void rv__deliver(rv_sim *sim);
+/* Spike delivery (delivery/delivery.c): the queued spikes into the rows
+ * of one shard's targets. */
+void rv__deliver(rv_sim *sim, int shard);
 rv_status rv__prepare_delivery(rv_sim *sim);
 
 #endif

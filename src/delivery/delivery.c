@@ -8,7 +8,10 @@
  * Spikes are delivered at the end of each slice of min_delay steps (and at
  * the end of a run), which is early enough because d >= min_delay; the
  * ring length L, a power of two, exceeds max_delay + min_delay so that no
- * slot is reused before it is read.
+ * slot is reused before it is read.  Each shard delivers into its own
+ * targets only (its part of every row), so shards never write to the same
+ * memory, and every target receives its input in the same order whatever
+ * the number of shards.
  */
 #include <string.h>
 
@@ -28,7 +31,7 @@ rv_status rv__prepare_delivery(rv_sim *sim)
     uint16_t lo = UINT16_MAX, hi = 0;
     for (int32_t k = 0; k < sim->n_projs; k++) {
         rv__proj *p = sim->projs[k];
-        if ((st = rv__proj_compact(sim, p)))
+        if ((st = rv__proj_compact(sim, p)) || (st = rv__proj_shard(sim, p)))
             return st;
         if (p->n_compact > 0) {
             lo = p->min_delay < lo ? p->min_delay : lo;
@@ -51,11 +54,11 @@ rv_status rv__prepare_delivery(rv_sim *sim)
     return RV_OK;
 }
 
-/* Adds the row of one spike to the target's ring buffer. */
-static void deliver_row(const rv__proj *p, rv__pop *post, uint32_t src, int64_t step,
-                        int64_t ring_len)
+/* Adds synapses [begin, end) of the row of one spike to the target's ring
+ * buffer. */
+static void deliver_row(const rv__proj *p, rv__pop *post, int64_t begin, int64_t end,
+                        int64_t step, int64_t ring_len)
 {
-    int64_t begin = p->row[src], end = p->row[src + 1];
     if (begin == end)
         return;
     int64_t n = post->n, mask = ring_len - 1;
@@ -81,16 +84,19 @@ static void deliver_row(const rv__proj *p, rv__pop *post, uint32_t src, int64_t 
     }
 }
 
-void rv__deliver(rv_sim *sim)
+void rv__deliver(rv_sim *sim, int shard)
 {
+    int n_shards = sim->n_shards;
     for (int64_t s = 0; s < sim->n_spikes; s++) {
         const rv__spike *sp = &sim->spikes[s];
         const rv__pop *src = sim->pops[sp->pop];
         for (int32_t k = 0; k < src->n_out; k++) {
             const rv__proj *p = sim->projs[src->out_proj[k]];
-            if (p->n_compact > 0)
-                deliver_row(p, sim->pops[p->post], sp->index, sp->step, sim->ring_len);
+            if (p->n_compact == 0)
+                continue;
+            int64_t begin = rv__row_begin(p, src->n, shard, n_shards, sp->index);
+            int64_t end = rv__row_begin(p, src->n, shard + 1, n_shards, sp->index);
+            deliver_row(p, sim->pops[p->post], begin, end, sp->step, sim->ring_len);
         }
     }
-    sim->n_spikes = 0;
 }

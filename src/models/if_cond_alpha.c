@@ -73,7 +73,7 @@ typedef struct alpha_props {
 /* The subthreshold step of every neuron: branch-free, restrict-qualified,
  * so that the compiler vectorises it. */
 RV__VECTOR_KERNEL
-static void integrate(int64_t n, double h, double *restrict v, double *restrict refrac,
+static void integrate(int64_t begin, int64_t end, double h, double *restrict v, double *restrict refrac,
                       double *restrict ge, double *restrict gi, double *restrict ye,
                       double *restrict yi, double *restrict in_e, double *restrict in_i,
                       const double *restrict inj, const double *restrict v_rest,
@@ -83,7 +83,7 @@ static void integrate(int64_t n, double h, double *restrict v, double *restrict 
 {
     const double *restrict pe = e.p, *restrict pe_half = e.p_half, *restrict ce = e.c;
     const double *restrict pi = g.p, *restrict pi_half = g.p_half, *restrict ci = g.c;
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = begin; i < end; i++) {
         double vi = v[i], r = refrac[i];
         double se = ce[i] * ye[i], si = ci[i] * yi[i];   /* dg/ds from y at s = 0 */
         rv__cond_at g0 = {ge[i], gi[i]};
@@ -106,10 +106,10 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     alpha_props e = {d[PE], d[PE_HALF], d[CE]}, g = {d[PI], d[PI_HALF], d[CI]};
-    integrate(p->n, ctx->dt, s[V], s[REFRAC], s[G_E], s[G_I], s[Y_E], s[Y_I], ctx->input[0],
-              ctx->input[1], ctx->i_inj, q[V_REST], q[E_REV_E], q[E_REV_I], q[I_OFFSET], d[G_L],
-              d[INV_CM], e, g);
-    rv__lif_threshold(p, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS], ctx->t_end);
+    integrate(ctx->begin, ctx->end, ctx->dt, s[V], s[REFRAC], s[G_E], s[G_I], s[Y_E], s[Y_I],
+              ctx->input[0], ctx->input[1], ctx->i_inj, q[V_REST], q[E_REV_E], q[E_REV_I],
+              q[I_OFFSET], d[G_L], d[INV_CM], e, g);
+    rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
 }
 
 const rv__model rv__model_if_cond_alpha = {

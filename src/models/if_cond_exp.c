@@ -71,7 +71,7 @@ static void prepare(rv__pop *p, double h)
 /* The subthreshold step of every neuron: a loop without branches or calls,
  * with restrict-qualified arrays, so that the compiler vectorises it. */
 RV__VECTOR_KERNEL
-static void integrate(int64_t n, double h, double *restrict v, double *restrict refrac,
+static void integrate(int64_t begin, int64_t end, double h, double *restrict v, double *restrict refrac,
                       double *restrict ge, double *restrict gi, double *restrict in_e,
                       double *restrict in_i, const double *restrict inj,
                       const double *restrict v_rest, const double *restrict e_e,
@@ -80,7 +80,7 @@ static void integrate(int64_t n, double h, double *restrict v, double *restrict 
                       const double *restrict pi, const double *restrict pi_half,
                       const double *restrict g_l, const double *restrict inv_cm)
 {
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = begin; i < end; i++) {
         double vi = v[i], r = refrac[i];
         rv__cond_at g0 = {ge[i], gi[i]};
         rv__cond_at gm = {g0.ge * pe_half[i], g0.gi * pi_half[i]};
@@ -99,10 +99,10 @@ static void integrate(int64_t n, double h, double *restrict v, double *restrict 
 static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
-    integrate(p->n, ctx->dt, s[V], s[REFRAC], s[G_E], s[G_I], ctx->input[0], ctx->input[1],
-              ctx->i_inj, q[V_REST], q[E_REV_E], q[E_REV_I], q[I_OFFSET], d[PE], d[PE_HALF],
-              d[PI], d[PI_HALF], d[G_L], d[INV_CM]);
-    rv__lif_threshold(p, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS], ctx->t_end);
+    integrate(ctx->begin, ctx->end, ctx->dt, s[V], s[REFRAC], s[G_E], s[G_I], ctx->input[0],
+              ctx->input[1], ctx->i_inj, q[V_REST], q[E_REV_E], q[E_REV_I], q[I_OFFSET], d[PE],
+              d[PE_HALF], d[PI], d[PI_HALF], d[G_L], d[INV_CM]);
+    rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
 }
 
 const rv__model rv__model_if_cond_exp = {

@@ -75,7 +75,7 @@ typedef struct alpha_props {
 /* The subthreshold step of every neuron: branch-free, restrict-qualified,
  * so that the compiler vectorises it. */
 RV__VECTOR_KERNEL
-static void integrate(int64_t n, double *restrict v, double *restrict refrac,
+static void integrate(int64_t begin, int64_t end, double *restrict v, double *restrict refrac,
                       double *restrict ie, double *restrict ii, double *restrict ye,
                       double *restrict yi, double *restrict in_e, double *restrict in_i,
                       const double *restrict inj, const double *restrict v_rest,
@@ -86,7 +86,7 @@ static void integrate(int64_t n, double *restrict v, double *restrict refrac,
     const double *restrict e32 = e.p32, *restrict ek = e.kick;
     const double *restrict g11 = g.p11, *restrict g21 = g.p21, *restrict g31 = g.p31;
     const double *restrict g32 = g.p32, *restrict gk = g.kick;
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = begin; i < end; i++) {
         double vi = v[i], r = refrac[i];
         double v_free = p33[i] * (vi - v_rest[i]) + p30[i] * (i_off[i] + inj[i])
                         + e31[i] * ye[i] + e32[i] * ie[i] + g31[i] * yi[i] + g32[i] * ii[i]
@@ -107,9 +107,10 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     alpha_props e = {d[P11E], d[P21E], d[P31E], d[P32E], d[KICK_E]};
     alpha_props g = {d[P11I], d[P21I], d[P31I], d[P32I], d[KICK_I]};
-    integrate(p->n, s[V], s[REFRAC], s[ISYN_E], s[ISYN_I], s[Y_E], s[Y_I], ctx->input[0],
-              ctx->input[1], ctx->i_inj, q[V_REST], q[I_OFFSET], d[P33], d[P30], e, g);
-    rv__lif_threshold(p, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS], ctx->t_end);
+    integrate(ctx->begin, ctx->end, s[V], s[REFRAC], s[ISYN_E], s[ISYN_I], s[Y_E], s[Y_I],
+              ctx->input[0], ctx->input[1], ctx->i_inj, q[V_REST], q[I_OFFSET], d[P33], d[P30], e,
+              g);
+    rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
 }
 
 const rv__model rv__model_if_curr_alpha = {

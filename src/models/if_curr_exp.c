@@ -75,7 +75,7 @@ static void prepare(rv__pop *p, double h)
 /* The subthreshold step of every neuron: branch-free, restrict-qualified,
  * so that the compiler vectorises it. */
 RV__VECTOR_KERNEL
-static void integrate(int64_t n, double *restrict v, double *restrict refrac,
+static void integrate(int64_t begin, int64_t end, double *restrict v, double *restrict refrac,
                       double *restrict ie, double *restrict ii, double *restrict in_e,
                       double *restrict in_i, const double *restrict inj,
                       const double *restrict v_rest, const double *restrict i_off,
@@ -83,7 +83,7 @@ static void integrate(int64_t n, double *restrict v, double *restrict refrac,
                       const double *restrict p31e, const double *restrict p31i,
                       const double *restrict p11e, const double *restrict p11i)
 {
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = begin; i < end; i++) {
         double vi = v[i], r = refrac[i];
         double v_free = p33[i] * (vi - v_rest[i]) + p30[i] * (i_off[i] + inj[i])
                         + p31e[i] * ie[i] + p31i[i] * ii[i] + v_rest[i];
@@ -99,10 +99,10 @@ static void integrate(int64_t n, double *restrict v, double *restrict refrac,
 static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
-    integrate(p->n, s[V], s[REFRAC], s[ISYN_E], s[ISYN_I], ctx->input[0], ctx->input[1],
-              ctx->i_inj, q[V_REST], q[I_OFFSET], d[P33], d[P30], d[P31E], d[P31I], d[P11E],
-              d[P11I]);
-    rv__lif_threshold(p, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS], ctx->t_end);
+    integrate(ctx->begin, ctx->end, s[V], s[REFRAC], s[ISYN_E], s[ISYN_I], ctx->input[0],
+              ctx->input[1], ctx->i_inj, q[V_REST], q[I_OFFSET], d[P33], d[P30], d[P31E], d[P31I],
+              d[P11E], d[P11I]);
+    rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
 }
 
 const rv__model rv__model_if_curr_exp = {

@@ -50,15 +50,15 @@ static inline double rv__refractory_steps(double tau_refrac, double dt)
  * every neuron: a neuron at or above threshold spikes at the end of the
  * step, resets and becomes refractory.  Kept as a separate pass so that the
  * update loop has no branches or calls. */
-static inline void rv__lif_threshold(rv__pop *p, double *restrict v, const double *thresh,
-                                     const double *reset, double *restrict refrac,
-                                     const double *ref_steps, double t_end)
+static inline void rv__lif_threshold(const rv__step_ctx *ctx, double *restrict v,
+                                     const double *thresh, const double *reset,
+                                     double *restrict refrac, const double *ref_steps)
 {
-    for (int64_t i = 0; i < p->n; i++)
+    for (int64_t i = ctx->begin; i < ctx->end; i++)
         if (v[i] >= thresh[i]) {
             v[i] = reset[i];
             refrac[i] = ref_steps[i];
-            rv__fire(p, i, t_end);
+            rv__fire(ctx->out, i, ctx->t_end);
         }
 }
 

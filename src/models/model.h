@@ -28,7 +28,8 @@ typedef enum rv__rule {
     RV__POSITIVE,      /* > 0 */
     RV__NONNEG,        /* >= 0 */
     RV__UNIT,          /* in [0, 1] */
-    RV__NONNEG_OR_INF  /* >= 0, +inf allowed (durations) */
+    RV__NONNEG_OR_INF, /* >= 0, +inf allowed (durations) */
+    RV__RATE           /* in [0, 1e9] Hz (firing rates) */
 } rv__rule;
 
 typedef struct rv__param_desc {
@@ -45,9 +46,16 @@ typedef struct rv__var_desc {
 } rv__var_desc;
 
 struct rv__pop;
+struct rv__fired;
 
-/* What update() gets for one step. */
+/* Most receptors a model may have. */
+#define RV__MAX_RECEPTORS 16
+
+/* What update() gets for one step of the neurons [begin, end) of a
+ * population (the block of one shard). */
 typedef struct rv__step_ctx {
+    int64_t begin, end;
+    struct rv__fired *out;        /* where rv__fire reports spikes */
     int64_t step;                 /* the step runs from t to t_end = t + dt */
     double t;
     double t_end;                 /* (step + 1) dt, the time of spikes */
@@ -84,7 +92,9 @@ typedef struct rv__model {
        (or after creation or reset), at time t: sources redraw or re-seek
        their next event here.  May be NULL. */
     void (*resume)(struct rv__pop *p, int64_t step, double dt, uint64_t seed);
-    /* Advances every neuron by one step and reports spikes (rv__fire). */
+    /* Advances the neurons [ctx->begin, ctx->end) by one step and reports
+       their spikes (rv__fire).  Calls for disjoint ranges may run in
+       parallel: update() must touch only those neurons' state. */
     void (*update)(struct rv__pop *p, const rv__step_ctx *ctx);
 } rv__model;
 

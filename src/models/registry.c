@@ -78,6 +78,8 @@ const char *rv__rule_text(rv__rule rule)
         return "in [0, 1]";
     case RV__NONNEG_OR_INF:
         return ">= 0 (inf allowed)";
+    case RV__RATE:
+        return "in [0, 1e9]";
     default:
         return "finite";
     }

@@ -39,10 +39,10 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
 static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double *cursor = p->state[CURSOR];
-    for (int64_t i = 0; i < p->n; i++) {
+    for (int64_t i = ctx->begin; i < ctx->end; i++) {
         int64_t j = (int64_t)cursor[i], end = p->sched_off[i + 1];
         while (j < end && emit_step(p->sched_t[j], ctx->dt) <= ctx->step) {
-            rv__fire(p, i, p->sched_t[j]);
+            rv__fire(ctx->out, i, p->sched_t[j]);
             j++;
         }
         cursor[i] = (double)j;

@@ -11,7 +11,9 @@
  * current time, which is exact for a memoryless process.
  *
  * Parameters                     unit  default  rule
- *     rate      mean firing rate   Hz      1     >= 0
+ *     rate      mean firing rate   Hz      1     in [0, 1e9] (a billion spikes
+ *                                                 per second is far beyond any
+ *                                                 use, and bounds the work)
  *     start     onset              ms      0     >= 0
  *     duration  length             ms    1e10    >= 0 (inf allowed)
  * No state variables; internal: time of the next spike, position in the
@@ -26,7 +28,7 @@ enum { RATE, START, DURATION };
 enum { NEXT_T, BLOCK };
 
 static const rv__param_desc params[] = {
-    {"rate", "Hz", 1.0, RV__NONNEG},
+    {"rate", "Hz", 1.0, RV__RATE},
     {"start", "ms", 0.0, RV__NONNEG},
     {"duration", "ms", 1e10, RV__NONNEG_OR_INF},
 };
@@ -45,6 +47,9 @@ static void draw_next(rv__pop *p, int64_t i, double t, uint64_t seed)
     rv__stream_init(&s, seed, RV__RNG_POISSON, 0, (uint64_t)(p->first_gid + i));
     rv__stream_seek(&s, (uint64_t)p->state[BLOCK][i]);
     double next = t + rv__exponential(&s) * 1000.0 / rate;
+    /* An interval below the resolution of t would not advance time. */
+    if (!(next > t))
+        next = nextafter(t, INFINITY);
     p->state[BLOCK][i] = (double)rv__stream_tell(&s);
     p->state[NEXT_T][i] = next < stop ? next : INFINITY;
 }
@@ -60,9 +65,9 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
     double t_end = ctx->t_end;
     double *next = p->state[NEXT_T];
-    for (int64_t i = 0; i < p->n; i++) {
+    for (int64_t i = ctx->begin; i < ctx->end; i++) {
         while (next[i] <= t_end) {
-            rv__fire(p, i, next[i]);
+            rv__fire(ctx->out, i, next[i]);
             draw_next(p, i, next[i], ctx->seed);
         }
     }

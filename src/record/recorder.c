@@ -64,7 +64,7 @@ static int cmp_spike(const void *a, const void *b)
  * the step (Poisson, SpikeSourceArray) can then be out of time order.
  * Sorts the step's spikes from `first` on by (time, neuron), so that the
  * list stays in order of time as rv_rec_get_spikes promises. */
-static int sort_step(rv__recorder *r, int64_t first)
+int rv__rec_sort_step(rv__recorder *r, int64_t first)
 {
     int64_t n = r->sp_n - first, k = 1;
     while (k < n && r->sp_t[first + k - 1] <= r->sp_t[first + k])
@@ -99,12 +99,11 @@ static int sort_step(rv__recorder *r, int64_t first)
     return 0;
 }
 
-int rv__rec_spikes(rv__pop *p)
+int rv__rec_spikes(rv__pop *p, const rv__fired *f)
 {
     rv__recorder *r = &p->rec;
-    int64_t first = r->sp_n;
-    for (int64_t k = 0; k < p->n_fired; k++) {
-        uint32_t i = p->fired[k];
+    for (int64_t k = 0; k < f->n; k++) {
+        uint32_t i = f->idx[k];
         if (!r->spike_on[i])
             continue;
         r->counts[i]++;
@@ -116,10 +115,10 @@ int rv__rec_spikes(rv__pop *p)
             r->sp_cap = cap_i < cap_t ? cap_i : cap_t;
         }
         r->sp_idx[r->sp_n] = i;
-        r->sp_t[r->sp_n] = p->fired_t[k];
+        r->sp_t[r->sp_n] = f->t[k];
         r->sp_n++;
     }
-    return sort_step(r, first);
+    return 0;
 }
 
 /* Appends a row to every recorded variable whose sample is due at step. */

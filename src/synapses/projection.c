@@ -32,6 +32,7 @@ void rv__proj_free(rv__proj *p)
         return;
     int ne = p->syn->n_params;
     rv__free(p->row);
+    rv__free(p->cut);
     rv__free(p->target);
     rv__free(p->weight.v);
     rv__free(p->delay.v);
@@ -212,84 +213,130 @@ rv_status rv__proj_append(rv_sim *sim, rv__proj *p, int64_t n, const uint32_t *p
 
 /* ---- compaction ----------------------------------------------------------- */
 
+/* Value k of the concatenation (compacted part, then pending tail) of a
+ * column. */
+static inline double joined(const rv__dcol *old, const rv__dcol *pend, int64_t n_old, int64_t k)
+{
+    if (k < n_old)
+        return old->v ? old->v[k] : old->all;
+    return pend->v ? pend->v[k - n_old] : pend->all;
+}
+
+/* Stable counting sort of positions `in` by key[in[k]] (values < range):
+ * one pass of a radix sort. */
+static int counting_sort(const uint32_t *key, const uint32_t *in, uint32_t *out, int64_t n,
+                         int64_t range, int64_t **counts_out)
+{
+    int64_t *count = rv__calloc((size_t)range + 1, sizeof *count);
+    if (!count)
+        return -1;
+    for (int64_t k = 0; k < n; k++)
+        count[key[in ? in[k] : (uint32_t)k] + 1]++;
+    for (int64_t v = 0; v < range; v++)
+        count[v + 1] += count[v];
+    int64_t *next = rv__calloc((size_t)range + 1, sizeof *next);
+    if (!next) {
+        rv__free(count);
+        return -1;
+    }
+    memcpy(next, count, (size_t)(range + 1) * sizeof *next);
+    for (int64_t k = 0; k < n; k++) {
+        uint32_t at = in ? in[k] : (uint32_t)k;
+        out[next[key[at]]++] = at;
+    }
+    rv__free(next);
+    if (counts_out)
+        *counts_out = count;
+    else
+        rv__free(count);
+    return 0;
+}
+
+/* Merges the pending tail into the rows, in canonical order: by pre, then
+ * by post (so that each shard's targets form one run per row), then by
+ * creation.  A stable two-pass radix sort over the old rows followed by the
+ * tail keeps creation order among equal (pre, post). */
 rv_status rv__proj_compact(rv_sim *sim, rv__proj *p)
 {
     if (p->n_pend == 0 && p->row)
         return RV_OK;
-    int64_t n_pre = sim->pops[p->pre]->n;
-    int64_t total = p->n_compact + p->n_pend;
+    int64_t n_pre = sim->pops[p->pre]->n, n_post = sim->pops[p->post]->n;
+    int64_t n_old = p->n_compact, total = n_old + p->n_pend;
     int ne = p->syn->n_params;
+    if (total > (int64_t)UINT32_MAX)
+        return rv__fail(sim, RV_ERR_LIMIT, "projection %d has %lld connections; at most %lld "
+                        "are supported in one projection", (int)p->handle, (long long)total,
+                        (long long)UINT32_MAX);
     int w_uniform = !p->weight.v && !p->pend_weight.v
-                    && (p->n_compact == 0 || p->n_pend == 0 || p->weight.all == p->pend_weight.all);
+                    && (n_old == 0 || p->n_pend == 0 || p->weight.all == p->pend_weight.all);
     int d_uniform = !p->delay.v && !p->pend_delay.v
-                    && (p->n_compact == 0 || p->n_pend == 0
+                    && (n_old == 0 || p->n_pend == 0
                         || p->delay.all == (uint16_t)p->pend_delay.all);
-    int64_t *row = rv__calloc((size_t)n_pre + 1, sizeof *row);
-    int64_t *pos = rv__calloc((size_t)n_pre + 1, sizeof *pos);
-    uint32_t *target = rv__calloc((size_t)total, sizeof *target);
-    double *weight = w_uniform ? NULL : rv__calloc((size_t)total, sizeof *weight);
-    uint16_t *delay = d_uniform ? NULL : rv__calloc((size_t)total, sizeof *delay);
+    uint32_t *pre = rv__calloc((size_t)total + 1, sizeof *pre);
+    uint32_t *post = rv__calloc((size_t)total + 1, sizeof *post);
+    uint32_t *by_post = rv__calloc((size_t)total + 1, sizeof *by_post);
+    uint32_t *order = rv__calloc((size_t)total + 1, sizeof *order);
+    int64_t *row = NULL;
+    uint32_t *target = rv__calloc((size_t)total + 1, sizeof *target);
+    double *weight = w_uniform ? NULL : rv__calloc((size_t)total + 1, sizeof *weight);
+    uint16_t *delay = d_uniform ? NULL : rv__calloc((size_t)total + 1, sizeof *delay);
     rv__dcol *extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *extra);
-    int failed = !row || !pos || !target || (!w_uniform && !weight) || (!d_uniform && !delay)
-                 || !extra;
+    int failed = !pre || !post || !by_post || !order || !target || (!w_uniform && !weight)
+                 || (!d_uniform && !delay) || !extra;
     for (int k = 0; k < ne && !failed; k++) {
         int uni = !p->extra[k].v && !p->pend_extra[k].v
-                  && (p->n_compact == 0 || p->n_pend == 0
-                      || p->extra[k].all == p->pend_extra[k].all);
-        extra[k].all = p->n_compact ? p->extra[k].all : p->pend_extra[k].all;
-        if (!uni && !(extra[k].v = rv__calloc((size_t)total, sizeof(double))))
+                  && (n_old == 0 || p->n_pend == 0 || p->extra[k].all == p->pend_extra[k].all);
+        extra[k].all = n_old ? p->extra[k].all : p->pend_extra[k].all;
+        if (!uni && !(extra[k].v = rv__calloc((size_t)total + 1, sizeof(double))))
             failed = 1;
     }
+    if (!failed) {
+        for (int64_t i = 0; i < n_pre && p->row; i++)
+            for (int64_t j = p->row[i]; j < p->row[i + 1]; j++)
+                pre[j] = (uint32_t)i;
+        if (n_old)
+            memcpy(post, p->target, (size_t)n_old * sizeof *post);
+        if (p->n_pend) {
+            memcpy(pre + n_old, p->pend_pre, (size_t)p->n_pend * sizeof *pre);
+            memcpy(post + n_old, p->pend_post, (size_t)p->n_pend * sizeof *post);
+        }
+        failed = counting_sort(post, NULL, by_post, total, n_post, NULL)
+                 || counting_sort(pre, by_post, order, total, n_pre, &row);
+    }
+    rv__free(by_post);
     if (failed) {
         for (int k = 0; k < ne && extra; k++)
             rv__free(extra[k].v);
         rv__free(extra);
+        rv__free(pre);
+        rv__free(post);
+        rv__free(order);
         rv__free(row);
-        rv__free(pos);
         rv__free(target);
         rv__free(weight);
         rv__free(delay);
         return rv__fail(sim, RV_ERR_NOMEM, "out of memory compacting projection %d (%lld "
                         "connections)", (int)p->handle, (long long)total);
     }
-    /* Row sizes, then offsets; existing rows first, new connections after
-       them in creation order (a stable counting sort). */
-    for (int64_t i = 0; i < n_pre && p->row; i++)
-        row[i + 1] = p->row[i + 1] - p->row[i];
-    for (int64_t k = 0; k < p->n_pend; k++)
-        row[p->pend_pre[k] + 1]++;
-    for (int64_t i = 0; i < n_pre; i++)
-        row[i + 1] += row[i];
-    for (int64_t i = 0; i < n_pre; i++) {
-        int64_t from = p->row ? p->row[i] : 0, len = p->row ? p->row[i + 1] - from : 0;
-        int64_t to = row[i];
-        for (int64_t j = 0; j < len; j++) {
-            target[to + j] = p->target[from + j];
-            if (weight)
-                weight[to + j] = p->weight.v ? p->weight.v[from + j] : p->weight.all;
-            if (delay)
-                delay[to + j] = p->delay.v ? p->delay.v[from + j] : p->delay.all;
-            for (int k = 0; k < ne; k++)
-                if (extra[k].v)
-                    extra[k].v[to + j] = p->extra[k].v ? p->extra[k].v[from + j] : p->extra[k].all;
-        }
-        pos[i] = to + len;
-    }
-    for (int64_t k = 0; k < p->n_pend; k++) {
-        int64_t at = pos[p->pend_pre[k]]++;
-        target[at] = p->pend_post[k];
+    for (int64_t k = 0; k < total; k++) {
+        uint32_t at = order[k];
+        target[k] = post[at];
         if (weight)
-            weight[at] = p->pend_weight.v ? p->pend_weight.v[k] : p->pend_weight.all;
-        if (delay)
-            delay[at] = (uint16_t)(p->pend_delay.v ? p->pend_delay.v[k] : p->pend_delay.all);
+            weight[k] = joined(&p->weight, &p->pend_weight, n_old, at);
+        if (delay && at < n_old)
+            delay[k] = p->delay.v ? p->delay.v[at] : p->delay.all;
+        else if (delay)
+            delay[k] = (uint16_t)(p->pend_delay.v ? p->pend_delay.v[at - n_old] : p->pend_delay.all);
         for (int j = 0; j < ne; j++)
             if (extra[j].v)
-                extra[j].v[at] = p->pend_extra[j].v ? p->pend_extra[j].v[k] : p->pend_extra[j].all;
+                extra[j].v[k] = joined(&p->extra[j], &p->pend_extra[j], n_old, at);
     }
-    double w_all = p->n_compact ? p->weight.all : p->pend_weight.all;
-    uint16_t d_all = p->n_compact ? p->delay.all : (uint16_t)p->pend_delay.all;
+    double w_all = n_old ? p->weight.all : p->pend_weight.all;
+    uint16_t d_all = n_old ? p->delay.all : (uint16_t)p->pend_delay.all;
+    rv__free(pre);
+    rv__free(post);
+    rv__free(order);
     /* Swap in the new rows and empty the pending tail. */
-    rv__free(pos);
     rv__free(p->row);
     rv__free(p->target);
     rv__free(p->weight.v);
@@ -301,6 +348,9 @@ rv_status rv__proj_compact(rv_sim *sim, rv__proj *p)
         p->pend_extra[k].all = p->syn->params[k].def;
     }
     rv__free(p->extra);
+    rv__free(p->cut);
+    p->cut = NULL;
+    p->n_cut = 0;
     p->extra = extra;
     p->row = row;
     p->target = target;
@@ -318,6 +368,36 @@ rv_status rv__proj_compact(rv_sim *sim, rv__proj *p)
     p->pend_weight.v = NULL;
     p->pend_delay.v = NULL;
     p->n_pend = p->cap_pend = 0;
+    return RV_OK;
+}
+
+rv_status rv__proj_shard(rv_sim *sim, rv__proj *p)
+{
+    int s = sim->n_shards;
+    if (s == 1 || (p->cut && p->n_cut == s))
+        return RV_OK;
+    const rv__pop *post = sim->pops[p->post];
+    int64_t n_pre = sim->pops[p->pre]->n;
+    int64_t *cut = rv__calloc((size_t)(s - 1) * (size_t)n_pre + 1, sizeof *cut);
+    if (!cut)
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    /* Inner boundary k of row i: the first synapse whose target belongs to
+       shard k (rows are sorted by target). */
+    for (int64_t i = 0; i < n_pre; i++)
+        for (int k = 1; k < s; k++) {
+            int64_t lo = p->row ? p->row[i] : 0, hi = p->row ? p->row[i + 1] : 0;
+            while (lo < hi) {
+                int64_t mid = (lo + hi) / 2;
+                if (p->target[mid] < post->shard_lo[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            cut[(size_t)(k - 1) * (size_t)n_pre + (size_t)i] = lo;
+        }
+    rv__free(p->cut);
+    p->cut = cut;
+    p->n_cut = s;
     return RV_OK;
 }
 

@@ -6,8 +6,9 @@
  * weight and a 2-byte delay in steps -- 14 bytes -- and fewer when a
  * projection's weights or delays are all equal (then one value is kept for
  * the whole projection).  Rows are grouped by presynaptic index (`row`
- * offsets), in creation order inside a row, so a spike walks one
- * contiguous run of targets.
+ * offsets) and sorted by target inside a row (creation order among
+ * multapses), so a spike walks one contiguous run of targets, and each
+ * shard's targets form one contiguous part of it (`cut`).
  */
 #ifndef RV_SYNAPSE_H
 #define RV_SYNAPSE_H
@@ -44,7 +45,10 @@ typedef struct rv__proj {
     const rv__synmodel *syn;
     /* compacted part */
     int64_t n_compact;
-    int64_t *row;           /* [pre size + 1], NULL while n_compact == 0 */
+    int64_t *row;           /* [pre size + 1], NULL before the first compaction */
+    int64_t *cut;           /* [(n_cut - 1) x pre size]: where each shard's targets
+                               start in each row (rows are sorted by target) */
+    int n_cut;
     uint32_t *target;
     rv__dcol weight;
     rv__u16col delay;
@@ -61,8 +65,22 @@ typedef struct rv__proj {
 struct rv_sim;
 
 void rv__proj_free(rv__proj *p);
-/* Merges the pending connections into the rows.  Fails only on NOMEM. */
+/* Merges the pending connections into the rows.  Fails only on NOMEM or
+ * when a projection exceeds 2^32 - 1 connections. */
 rv_status rv__proj_compact(struct rv_sim *sim, rv__proj *p);
+/* Computes the shard cuts of the rows for the current number of shards. */
+rv_status rv__proj_shard(struct rv_sim *sim, rv__proj *p);
+
+/* First synapse of shard `shard` in row i (shard == n_shards: row end). */
+static inline int64_t rv__row_begin(const rv__proj *p, int64_t n_pre, int shard, int n_shards,
+                                    int64_t i)
+{
+    if (shard == 0)
+        return p->row[i];
+    if (shard == n_shards)
+        return p->row[i + 1];
+    return p->cut[(size_t)(shard - 1) * (size_t)n_pre + (size_t)i];
+}
 /* Appends connections whose values are already checked.  values[k] holds
  * the weight (k = 0), delay in steps (k = 1) and extras (k >= 2); with
  * stride 0 a single value is broadcast. */

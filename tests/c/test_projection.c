@@ -2,9 +2,9 @@
  * Projections built connection by connection (rv_proj_connect) and read or
  * changed through rv_proj_get_pairs / rv_proj_get / rv_proj_set.
  *
- *   - canonical order: sorted by presynaptic index, creation order within
- *     one presynaptic neuron, across several connect calls and runs;
- *     multapses are kept;
+ *   - canonical order: sorted by presynaptic index, then postsynaptic
+ *     index, creation order among multapses, across several connect calls
+ *     and runs; multapses are kept;
  *   - delays are rounded to the grid and read back in ms; defaults;
  *   - weights onto conductance-based receptors must be >= 0;
  *   - rv_proj_set: NaN entries leave their connection alone; a new delay
@@ -62,8 +62,8 @@ static void canonical_order(void)
         CHECK(gp[k] == ep[k] && gq[k] == eq[k] && gw[k] == ew[k]);
         CHECK(gd[k] == 1 * DT);  /* the default delay is one step */
     }
-    /* a second call, then a run, then a third call: each new connection
-       goes after the existing ones of its presynaptic neuron */
+    /* a second call, then a run, then a third call: the order stays (pre,
+       post), and among multapses creation order */
     uint32_t pre2[] = {2, 0}, post2[] = {2, 0};
     double w2[] = {7, 8};
     rv_values vw2 = {"weight", w2, 2};
@@ -75,8 +75,8 @@ static void canonical_order(void)
     OK(sim, rv_proj_connect(sim, proj, 2, pre3, post3, &vw3, 1));
     CHECK(proj_size(sim, proj) == 10);
     n = read_proj(sim, proj, gp, gq, gw, gd, 16);
-    uint32_t fp[] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 2}, fq[] = {1, 2, 0, 0, 2, 2, 0, 0, 1, 2};
-    double fw[] = {2, 5, 8, 10, 4, 6, 9, 1, 3, 7};
+    uint32_t fp[] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 2}, fq[] = {0, 0, 1, 2, 0, 2, 2, 0, 1, 2};
+    double fw[] = {8, 10, 2, 5, 9, 4, 6, 1, 3, 7};
     CHECK(n == 10);
     for (int64_t k = 0; k < n; k++)
         CHECK(gp[k] == fp[k] && gq[k] == fq[k] && gw[k] == fw[k]);
@@ -377,8 +377,9 @@ static void memory_and_layout(void)
     int64_t n = read_proj(sim, uni, gp, gq, gw, gd, 40);
     CHECK(n == 40);
     for (int64_t k = 0; k < n; k++) {
-        /* rows of 4, the first two of each row from the first batch */
-        int second = k % 4 >= 2;
+        /* rows of 4: two targets, each first from the first batch, then
+           from the second (rows are sorted by target, then creation) */
+        int second = k % 2 == 1;
         CHECK(gp[k] == (uint32_t)(k / 4));
         CHECK(gw[k] == (second ? w2 : w) && gd[k] == (second ? 25 : 15) * DT);
     }

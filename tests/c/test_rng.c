@@ -90,6 +90,10 @@ int main(void)
     moments("binomial", &bi, 12, 8.4);
     rv_param_spec bi2 = {"x", RV_DIST_BINOMIAL, {40, 0.8}, NULL};
     moments("binomial p>1/2", &bi2, 32, 6.4);
+    rv_param_spec bi3 = {"x", RV_DIST_BINOMIAL, {1000, 0.3}, NULL};
+    moments("binomial large (BTRS)", &bi3, 300, 210);
+    rv_param_spec bi4 = {"x", RV_DIST_BINOMIAL, {1e9, 0.25}, NULL};
+    moments("binomial huge (BTRS)", &bi4, 2.5e8, 1.875e8);
     rv_param_spec ui = {"x", RV_DIST_UNIFORM_INT, {0, 10}, NULL};
     moments("uniform_int", &ui, 4.5, 8.25);
     rv_param_spec ln = {"x", RV_DIST_LOGNORMAL, {0, 0.5}, NULL};

@@ -25,7 +25,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
             `seed` is accepted as a synonym.
         `max_delay`: as in PyNN; 'auto' (the default) sizes buffers from
             the delays actually used.
-    Other keyword arguments that other backends use (threads, verbosity,
+        `threads`: number of threads (default 1); results are bit for bit
+            the same for any number.
+    Other keyword arguments that other backends use (verbosity,
     spike_precision, ...) are accepted and ignored.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
@@ -34,7 +36,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.clear()
     seed = extra_params.get("rng_seed", extra_params.get("seed", DEFAULT_SEED))
     state.configure(timestep, min_delay, max_delay, seed)
-    state.threads = extra_params.get("threads", 1)
+    state.set_threads(extra_params.get("threads", 1))
     return rank()
 
 

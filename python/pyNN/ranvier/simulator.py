@@ -95,6 +95,13 @@ class State(common.control.BaseState):
         self.max_delay = max_delay
         self.seed = int(seed)
 
+    def set_threads(self, n):
+        try:
+            self.kernel.set_threads(int(n))
+        except _core.KernelError as err:
+            raise translate_error(err)
+        self.threads = int(n)
+
     @property
     def t(self):
         return self.kernel.info()["t"]
