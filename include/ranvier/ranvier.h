@@ -181,6 +181,16 @@ rv_status rv_model_get_receptor(const char *model, int i, const char **name);
  * start from their initial values at the current time. */
 rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_out);
 
+/* Creates n composed point neurons (PyNN's PointNeuron): a membrane
+ * component, "LIF" (or "AdExp" where available), with receptors named
+ * names[k] of kinds[k]: "CurrExp", "CondExp", "CondAlpha" or "CondBeta",
+ * all current-based or all conductance-based.  Receptor parameters and
+ * state variables are named "<name>.<parameter>" ("AMPA.tau_syn",
+ * "AMPA.gsyn"); projections name the receptor ("AMPA"). */
+rv_status rv_pop_create_composed(rv_sim *sim, const char *component, int n_receptors,
+                                 const char *const *names, const char *const *kinds,
+                                 int64_t n, int32_t *pop_out);
+
 typedef struct rv_pop_info {
     const char *model;
     int64_t size;
@@ -227,6 +237,26 @@ rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop,
  * values are written to out (which may be NULL when cap is 0). */
 rv_status rv_pop_get_spike_times(rv_sim *sim, int32_t pop, int64_t index,
                                  double *out, int64_t cap, int64_t *n_out);
+
+/* Array-valued parameters, one list per neuron (SpikeSourceInhGamma's a, b
+ * and tbins; "spike_times" of SpikeSourceArray is one too, with the rules
+ * of rv_pop_set_spike_times).  Neuron idx[k] gets values[offsets[k] ..
+ * offsets[k+1]) (offsets has n_idx + 1 entries; idx NULL means every
+ * neuron, n_idx then must equal the population size); other neurons keep
+ * their lists; values may be NULL when every list is empty.  Every value
+ * must obey the parameter's rule (a, b: finite and > 0; tbins, spike_times:
+ * finite and >= 0), and ordered lists (tbins, spike_times) must not
+ * decrease.  Rules that tie several lists together (a, b and tbins of equal
+ * length) are checked when a run prepares, so that lists can be set one at
+ * a time. */
+rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name,
+                                 const int64_t *idx, int64_t n_idx,
+                                 const int64_t *offsets, const double *values);
+/* Reads the list of one neuron: *n_out gets its length; up to cap values
+ * are written to out (which may be NULL when cap is 0). */
+rv_status rv_pop_get_array_param(rv_sim *sim, int32_t pop, const char *name,
+                                 int64_t index, double *out, int64_t cap,
+                                 int64_t *n_out);
 
 /* ------------------------------------------------------------------ */
 /* Projections                                                         */

@@ -214,6 +214,33 @@ static PyObject *Sim_pop_create(SimObject *self, PyObject *args)
     return PyLong_FromLong(h);
 }
 
+/* (component, [receptor names], [kinds], n) -> handle */
+static PyObject *Sim_pop_create_composed(SimObject *self, PyObject *args)
+{
+    const char *component;
+    PyObject *names_obj, *kinds_obj;
+    long long n;
+    if (check_open(self)
+        || !PyArg_ParseTuple(args, "sO!O!L", &component, &PyList_Type, &names_obj, &PyList_Type,
+                             &kinds_obj, &n))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(names_obj);
+    if (k != PyList_GET_SIZE(kinds_obj) || k > 64) {
+        PyErr_SetString(PyExc_ValueError, "names and kinds must be lists of the same length");
+        return NULL;
+    }
+    const char *names[64], *kinds[64];
+    for (Py_ssize_t i = 0; i < k; i++) {
+        names[i] = PyUnicode_AsUTF8(PyList_GET_ITEM(names_obj, i));
+        kinds[i] = PyUnicode_AsUTF8(PyList_GET_ITEM(kinds_obj, i));
+        if (!names[i] || !kinds[i])
+            return NULL;
+    }
+    int32_t h;
+    CALL(self, rv_pop_create_composed(self->sim, component, (int)k, names, kinds, (int64_t)n, &h));
+    return PyLong_FromLong(h);
+}
+
 static PyObject *Sim_pop_info(SimObject *self, PyObject *args)
 {
     int pop;
@@ -364,6 +391,90 @@ static PyObject *Sim_pop_get_spike_times(SimObject *self, PyObject *args)
         return raise_status(self, st);
     }
     return bytes;
+}
+
+/* (pop, name, idx or None, offsets, values): an array parameter */
+static PyObject *Sim_pop_set_array_param(SimObject *self, PyObject *args)
+{
+    int pop;
+    const char *name;
+    PyObject *idx_obj, *off_obj, *v_obj;
+    Array idx, off, v;
+    rv_pop_info info;
+    if (check_open(self)
+        || !PyArg_ParseTuple(args, "isOOO", &pop, &name, &idx_obj, &off_obj, &v_obj))
+        return NULL;
+    CALL(self, rv_pop_get_info(self->sim, pop, &info));
+    if (get_array(idx_obj, "idx", I64, 8, 0, 1, &idx))
+        return NULL;
+    if (get_array(off_obj, "offsets", I64, 8, 0, 0, &off)) {
+        release(&idx);
+        return NULL;
+    }
+    if (get_array(v_obj, "values", F64, 8, 0, 0, &v)) {
+        release(&idx);
+        release(&off);
+        return NULL;
+    }
+    Py_ssize_t n = idx.buf ? idx.n : (Py_ssize_t)info.size;
+    rv_status st = RV_OK;
+    if (off.n != n + 1)
+        PyErr_Format(PyExc_ValueError, "offsets must have %zd entries, not %zd", n + 1, off.n);
+    else if (((int64_t *)off.buf)[n] > v.n)
+        PyErr_SetString(PyExc_ValueError, "offsets point past the end of values");
+    else
+        st = rv_pop_set_array_param(self->sim, pop, name, idx.buf, n, off.buf, v.buf);
+    release(&idx);
+    release(&off);
+    release(&v);
+    if (PyErr_Occurred())
+        return NULL;
+    CALL(self, st);
+    Py_RETURN_NONE;
+}
+
+/* (pop, name, idx or None) -> (offsets, values): the lists of the neurons
+ * idx (all when None) as bytes of int64 offsets (n + 1) and float64 values */
+static PyObject *Sim_pop_get_array_param(SimObject *self, PyObject *args)
+{
+    int pop;
+    const char *name;
+    PyObject *idx_obj;
+    Array idx;
+    rv_pop_info info;
+    if (check_open(self) || !PyArg_ParseTuple(args, "isO", &pop, &name, &idx_obj))
+        return NULL;
+    CALL(self, rv_pop_get_info(self->sim, pop, &info));
+    if (get_array(idx_obj, "idx", I64, 8, 0, 1, &idx))
+        return NULL;
+    const int64_t *ix = idx.buf;
+    Py_ssize_t n = ix ? idx.n : (Py_ssize_t)info.size;
+    PyObject *off = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((n + 1) * 8)), *val = NULL;
+    rv_status st = RV_OK;
+    if (off) {
+        int64_t *o = (int64_t *)PyBytes_AS_STRING(off), len;
+        o[0] = 0;
+        for (Py_ssize_t k = 0; k < n && !st; k++) {
+            st = rv_pop_get_array_param(self->sim, pop, name, ix ? ix[k] : k, NULL, 0, &len);
+            o[k + 1] = o[k] + len;
+        }
+        if (!st && (val = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(o[n] * 8)))) {
+            double *v = (double *)PyBytes_AS_STRING(val);
+            for (Py_ssize_t k = 0; k < n && !st; k++)
+                st = rv_pop_get_array_param(self->sim, pop, name, ix ? ix[k] : k, v + o[k],
+                                            o[k + 1] - o[k], &len);
+        }
+    }
+    release(&idx);
+    if (st || !off || !val) {
+        Py_XDECREF(off);
+        Py_XDECREF(val);
+        return st ? raise_status(self, st) : NULL;
+    }
+    PyObject *result = PyTuple_Pack(2, off, val);
+    Py_DECREF(off);
+    Py_DECREF(val);
+    return result;
 }
 
 /* ---- projections ---------------------------------------------------------------- */
@@ -970,6 +1081,7 @@ static PyMethodDef Sim_methods[] = {
     {"run_until", (PyCFunction)Sim_run_until, METH_VARARGS, "run_until(t_ms)"},
     {"reset", (PyCFunction)Sim_reset, METH_NOARGS, "reset()"},
     {"pop_create", (PyCFunction)Sim_pop_create, METH_VARARGS, "pop_create(model, n) -> handle"},
+    {"pop_create_composed", (PyCFunction)Sim_pop_create_composed, METH_VARARGS, "pop_create_composed(component, names, kinds, n) -> handle"},
     {"pop_info", (PyCFunction)Sim_pop_info, METH_VARARGS, "pop_info(pop) -> (model, size, first_gid)"},
     {"pop_set_param", (PyCFunction)Sim_pop_set_param, METH_VARARGS, "pop_set_param(pop, name, idx, values)"},
     {"pop_get_param", (PyCFunction)Sim_pop_get_param, METH_VARARGS, "pop_get_param(pop, name, idx, out)"},
@@ -978,6 +1090,8 @@ static PyMethodDef Sim_methods[] = {
     {"pop_get_state", (PyCFunction)Sim_pop_get_state, METH_VARARGS, "pop_get_state(pop, var, idx, out)"},
     {"pop_set_spike_times", (PyCFunction)Sim_pop_set_spike_times, METH_VARARGS, "pop_set_spike_times(pop, idx, offsets, times)"},
     {"pop_get_spike_times", (PyCFunction)Sim_pop_get_spike_times, METH_VARARGS, "pop_get_spike_times(pop, index) -> bytes"},
+    {"pop_set_array_param", (PyCFunction)Sim_pop_set_array_param, METH_VARARGS, "pop_set_array_param(pop, name, idx, offsets, values)"},
+    {"pop_get_array_param", (PyCFunction)Sim_pop_get_array_param, METH_VARARGS, "pop_get_array_param(pop, name, idx) -> (offsets, values) bytes"},
     {"proj_create", (PyCFunction)Sim_proj_create, METH_VARARGS, "proj_create(pre, post, receptor, synapse_model) -> handle"},
     {"proj_connect", (PyCFunction)Sim_proj_connect, METH_VARARGS, "proj_connect(proj, pre, post, [(name, values)])"},
     {"proj_connect_rule", (PyCFunction)Sim_proj_connect_rule, METH_VARARGS, "proj_connect_rule(proj, rule, pre_idx, post_idx, specs)"},

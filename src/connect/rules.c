@@ -623,7 +623,7 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
         return rv__fail(sim, RV_ERR_VALUE, "%s: n_specs = %d is more than the parameters of "
                         "any synapse model", fn, n_specs);
     proj_sink ps = {.proj = p, .specs = specs, .n_specs = n_specs};
-    if ((st = resolve_specs(sim, fn, &ps)))
+    if ((st = rv__proj_can_grow(sim, fn, p)) || (st = resolve_specs(sim, fn, &ps)))
         return st;
     int64_t *pre_index = NULL, *pre_gid = NULL, *post_index = NULL, *post_gid = NULL;
     rule_run r = {.sim = sim, .fn = fn, .rule = rule, .sink = store_batch, .sink_ctx = &ps};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/sim.h"
+#include "models/point_neuron.h"
 
 static double **alloc_table(int rows, int64_t n)
 {
@@ -41,10 +42,16 @@ void rv__pop_free(rv__pop *p)
     free_table(p->state, m->n_vars + m->n_internal);
     free_table(p->init, m->n_vars);
     free_table(p->derived, m->n_derived);
+    free_table(p->scratch, m->n_scratch);
     rv__free(p->input);
     rv__free(p->i_inj);
     rv__free(p->sched_off);
     rv__free(p->sched_t);
+    for (int k = 0; p->arrays && k < m->n_arrays; k++) {
+        rv__free(p->arrays[k].off);
+        rv__free(p->arrays[k].val);
+    }
+    rv__free(p->arrays);
     rv__free(p->out_proj);
     for (int k = 0; p->fired && k < p->n_fired_buffers; k++) {
         rv__free(p->fired[k].idx);
@@ -52,7 +59,10 @@ void rv__pop_free(rv__pop *p)
     }
     rv__free(p->fired);
     rv__free(p->shard_lo);
+    rv__history_free(p->history, p->n);
     rv__rec_free(&p->rec, m);
+    if (p->owns_model && m->release)
+        m->release(m);
     rv__free(p);
 }
 
@@ -72,17 +82,9 @@ void rv__pop_reset_state(rv__pop *p)
 /* Largest population the kernel accepts: indices are 32-bit. */
 #define MAX_POP_SIZE ((int64_t)UINT32_MAX)
 
-rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_out)
+static rv_status create_checked(rv_sim *sim, const char *fn, const rv__model *m, int64_t n,
+                                int32_t *pop_out)
 {
-    static const char fn[] = "rv_pop_create";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    if (!model || !pop_out)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !model ? "model" : "pop_out");
-    const rv__model *m = rv__find_model(model);
-    if (!m)
-        return rv__fail(sim, RV_ERR_NAME, "%s: unknown model '%s'", fn, model);
     if (n < 1 || n > MAX_POP_SIZE)
         return rv__fail(sim, RV_ERR_VALUE,
                         "%s: size n = %lld is invalid; it must lie in [1, %lld]", fn,
@@ -102,7 +104,8 @@ rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_
     p->state = alloc_table(m->n_vars + m->n_internal, n);
     p->init = alloc_table(m->n_vars, n);
     p->derived = alloc_table(m->n_derived, n);
-    int failed = !p->param || !p->state || !p->init || !p->derived;
+    p->scratch = alloc_table(m->n_scratch, n);
+    int failed = !p->param || !p->state || !p->init || !p->derived || !p->scratch;
     if (!failed && m->kind == RV_MODEL_NEURON) {
         p->i_inj = rv__calloc((size_t)n, sizeof *p->i_inj);
         failed = !p->i_inj;
@@ -111,8 +114,24 @@ rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_
         p->sched_off = rv__calloc((size_t)n + 1, sizeof *p->sched_off);
         failed = !p->sched_off;
     }
+    if (!failed && m->n_arrays > 0) {
+        p->arrays = rv__calloc((size_t)m->n_arrays, sizeof *p->arrays);
+        failed = !p->arrays;
+        for (int k = 0; !failed && k < m->n_arrays; k++) {
+            const rv__array_desc *d = &m->arrays[k];
+            rv__lists *a = &p->arrays[k];
+            a->off = rv__calloc((size_t)n + 1, sizeof *a->off);
+            a->val = rv__calloc((size_t)n * (size_t)d->n_def + 1, sizeof *a->val);
+            failed = !a->off || !a->val;
+            for (int64_t i = 0; !failed && i < n; i++) {
+                a->off[i + 1] = a->off[i] + d->n_def;
+                for (int j = 0; j < d->n_def; j++)
+                    a->val[a->off[i] + j] = d->def[j];
+            }
+        }
+    }
     if (failed || rv__rec_init(&p->rec, m, n)) {
-        rv__pop_free(p);
+        rv__pop_free(p);  /* does not own m yet */
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory for %lld neurons", fn,
                         (long long)n);
     }
@@ -123,11 +142,55 @@ rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_
         for (int64_t i = 0; i < n; i++)
             p->init[k][i] = m->vars[k].def;
     rv__pop_reset_state(p);
+    p->owns_model = m->release != NULL;
     sim->pops[sim->n_pops++] = p;
     sim->n_neurons += n;
     sim->prepared = 0;
     *pop_out = p->handle;
     return RV_OK;
+}
+
+/* Creates a population of model m; a model built for it (m->release) is
+ * owned by the population, or freed if creation fails. */
+static rv_status create(rv_sim *sim, const char *fn, const rv__model *m, int64_t n,
+                        int32_t *pop_out)
+{
+    rv_status st = create_checked(sim, fn, m, n, pop_out);
+    if (st && m->release)
+        m->release(m);
+    return st;
+}
+
+rv_status rv_pop_create(rv_sim *sim, const char *model, int64_t n, int32_t *pop_out)
+{
+    static const char fn[] = "rv_pop_create";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    if (!model || !pop_out)
+        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !model ? "model" : "pop_out");
+    const rv__model *m = rv__find_model(model);
+    if (!m)
+        return rv__fail(sim, RV_ERR_NAME, "%s: unknown model '%s'", fn, model);
+    return create(sim, fn, m, n, pop_out);
+}
+
+rv_status rv_pop_create_composed(rv_sim *sim, const char *component, int n_receptors,
+                                 const char *const *names, const char *const *kinds, int64_t n,
+                                 int32_t *pop_out)
+{
+    static const char fn[] = "rv_pop_create_composed";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    if (!component || !pop_out)
+        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn,
+                        !component ? "component" : "pop_out");
+    const rv__model *m;
+    rv_status st = rv__composed_build(sim, component, n_receptors, names, kinds, &m);
+    if (st)
+        return st;
+    return create(sim, fn, m, n, pop_out);
 }
 
 rv_status rv_pop_get_info(rv_sim *sim, int32_t pop, rv_pop_info *out)
@@ -317,19 +380,19 @@ rv_status rv_pop_get_state(rv_sim *sim, int32_t pop, const char *var, const int6
     return RV_OK;
 }
 
-rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, int64_t n_idx,
-                                 const int64_t *offsets, const double *times)
+/* ---- per-neuron lists: spike times and array parameters ----------------- */
+
+static const rv__array_desc spike_times_desc = {"spike_times", "ms", RV__NONNEG, 1, NULL, 0};
+
+/* Replaces the lists of the neurons idx[0..n_idx) in *cur (a population's
+ * spike schedule or one of its array parameters, described by d) with
+ * values[offsets[k] .. offsets[k+1]); everything is checked first, and on
+ * failure *cur is unchanged. */
+static rv_status replace_lists(rv_sim *sim, const char *fn, const rv__pop *p,
+                               const rv__array_desc *d, rv__lists *cur, const int64_t *idx,
+                               int64_t n_idx, const int64_t *offsets, const double *values)
 {
-    static const char fn[] = "rv_pop_set_spike_times";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__pop *p;
-    rv_status st = rv__get_pop(sim, fn, pop, &p);
-    if (st)
-        return st;
-    if (!p->model->uses_schedule)
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s takes no spike times", fn, p->model->name);
+    rv_status st;
     if (!offsets)
         return rv__fail(sim, RV_ERR_NULL, "%s: offsets is NULL", fn);
     int64_t count;
@@ -347,20 +410,22 @@ rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, i
             return rv__fail(sim, RV_ERR_VALUE, "%s: offsets must not decrease (offsets[%lld])",
                             fn, (long long)(k + 1));
     }
-    if (offsets[count] > 0 && !times)
-        return rv__fail(sim, RV_ERR_NULL, "%s: times is NULL", fn);
+    if (offsets[count] > 0 && !values)
+        return rv__fail(sim, RV_ERR_NULL, "%s: %s values are NULL", fn, d->name);
     for (int64_t k = 0; k < count; k++) {
         for (int64_t j = offsets[k]; j < offsets[k + 1]; j++) {
-            if (!isfinite(times[j]) || times[j] < 0)
+            if (!obeys(d->rule, values[j]))
                 return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: spike time %g ms of neuron %lld is invalid; times must "
-                                "be finite and >= 0", fn, times[j],
-                                (long long)(idx ? idx[k] : k));
-            if (j > offsets[k] && times[j] < times[j - 1])
+                                "%s: %s parameter '%s' has the value %g (%s) for neuron %lld, "
+                                "which is invalid; it must be %s", fn, p->model->name, d->name,
+                                values[j], d->unit, (long long)(idx ? idx[k] : k),
+                                rv__rule_text(d->rule));
+            if (d->ordered && j > offsets[k] && values[j] < values[j - 1])
                 return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: spike times of neuron %lld are not in order (%g ms after "
-                                "%g ms)", fn, (long long)(idx ? idx[k] : k), times[j],
-                                times[j - 1]);
+                                "%s: %s parameter '%s' of neuron %lld is not in order (%g %s "
+                                "after %g %s); it must not decrease", fn, p->model->name,
+                                d->name, (long long)(idx ? idx[k] : k), values[j], d->unit,
+                                values[j - 1], d->unit);
         }
     }
     /* New per-neuron lengths: untouched neurons keep theirs; with repeated
@@ -378,26 +443,138 @@ rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, i
         src[idx ? idx[k] : k] = k;
     for (int64_t i = 0; i < p->n; i++) {
         int64_t len = src[i] >= 0 ? offsets[src[i] + 1] - offsets[src[i]]
-                                  : p->sched_off[i + 1] - p->sched_off[i];
+                                  : cur->off[i + 1] - cur->off[i];
         new_off[i + 1] = new_off[i] + len;
     }
-    double *new_t = rv__calloc((size_t)new_off[p->n] + 1, sizeof *new_t);
-    if (!new_t) {
+    double *new_val = rv__calloc((size_t)new_off[p->n] + 1, sizeof *new_val);
+    if (!new_val) {
         rv__free(src);
         rv__free(new_off);
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
     }
     for (int64_t i = 0; i < p->n; i++) {
-        const double *from = src[i] >= 0 ? times + offsets[src[i]] : p->sched_t + p->sched_off[i];
         int64_t len = new_off[i + 1] - new_off[i];
         if (len > 0)
-            memcpy(new_t + new_off[i], from, (size_t)len * sizeof *new_t);
+            memcpy(new_val + new_off[i],
+                   src[i] >= 0 ? values + offsets[src[i]] : cur->val + cur->off[i],
+                   (size_t)len * sizeof *new_val);
     }
     rv__free(src);
-    rv__free(p->sched_off);
-    rv__free(p->sched_t);
-    p->sched_off = new_off;
-    p->sched_t = new_t;
+    rv__free(cur->off);
+    rv__free(cur->val);
+    cur->off = new_off;
+    cur->val = new_val;
+    return RV_OK;
+}
+
+/* Copies the list of neuron `index` (shared checks of the readers). */
+static rv_status read_list(rv_sim *sim, const char *fn, const rv__pop *p, const rv__lists *l,
+                           int64_t index, double *out, int64_t cap, int64_t *n_out)
+{
+    if (!n_out || (cap > 0 && !out))
+        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !n_out ? "n_out" : "out");
+    if (cap < 0)
+        return rv__fail(sim, RV_ERR_SIZE, "%s: cap = %lld is negative", fn, (long long)cap);
+    if (index < 0 || index >= p->n)
+        return rv__fail(sim, RV_ERR_INDEX, "%s: index %lld is outside population of size %lld",
+                        fn, (long long)index, (long long)p->n);
+    int64_t len = l->off[index + 1] - l->off[index];
+    for (int64_t j = 0; j < len && j < cap; j++)
+        out[j] = l->val[l->off[index] + j];
+    *n_out = len;
+    return RV_OK;
+}
+
+/* The lists called `name` of a population: an array parameter of its model,
+ * or "spike_times" of a model that takes a schedule.  Sets *d, and *k to the
+ * array's index (-1 for the schedule); returns 0 if there is none. */
+static int find_lists(const rv__pop *p, const char *name, const rv__array_desc **d, int *k)
+{
+    const rv__model *m = p->model;
+    for (int j = 0; j < m->n_arrays; j++)
+        if (strcmp(m->arrays[j].name, name) == 0) {
+            *d = &m->arrays[j];
+            *k = j;
+            return 1;
+        }
+    if (m->uses_schedule && strcmp(name, spike_times_desc.name) == 0) {
+        *d = &spike_times_desc;
+        *k = -1;
+        return 1;
+    }
+    return 0;
+}
+
+rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name, const int64_t *idx,
+                                 int64_t n_idx, const int64_t *offsets, const double *values)
+{
+    static const char fn[] = "rv_pop_set_array_param";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    rv__pop *p;
+    rv_status st = rv__get_pop(sim, fn, pop, &p);
+    if (st)
+        return st;
+    if (!name)
+        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
+    const rv__array_desc *d;
+    int k;
+    if (!find_lists(p, name, &d, &k))
+        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
+                        p->model->name, name);
+    rv__lists sched = {p->sched_off, p->sched_t};
+    rv__lists *cur = k >= 0 ? &p->arrays[k] : &sched;
+    if ((st = replace_lists(sim, fn, p, d, cur, idx, n_idx, offsets, values)))
+        return st;
+    if (k < 0) {
+        p->sched_off = sched.off;
+        p->sched_t = sched.val;
+    }
+    p->dirty = 1;
+    return RV_OK;
+}
+
+rv_status rv_pop_get_array_param(rv_sim *sim, int32_t pop, const char *name, int64_t index,
+                                 double *out, int64_t cap, int64_t *n_out)
+{
+    static const char fn[] = "rv_pop_get_array_param";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    rv__pop *p;
+    rv_status st = rv__get_pop(sim, fn, pop, &p);
+    if (st)
+        return st;
+    if (!name)
+        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
+    const rv__array_desc *d;
+    int k;
+    if (!find_lists(p, name, &d, &k))
+        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
+                        p->model->name, name);
+    rv__lists sched = {p->sched_off, p->sched_t};
+    return read_list(sim, fn, p, k >= 0 ? &p->arrays[k] : &sched, index, out, cap, n_out);
+}
+
+rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, int64_t n_idx,
+                                 const int64_t *offsets, const double *times)
+{
+    static const char fn[] = "rv_pop_set_spike_times";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    rv__pop *p;
+    rv_status st = rv__get_pop(sim, fn, pop, &p);
+    if (st)
+        return st;
+    if (!p->model->uses_schedule)
+        return rv__fail(sim, RV_ERR_NAME, "%s: %s takes no spike times", fn, p->model->name);
+    rv__lists sched = {p->sched_off, p->sched_t};
+    if ((st = replace_lists(sim, fn, p, &spike_times_desc, &sched, idx, n_idx, offsets, times)))
+        return st;
+    p->sched_off = sched.off;
+    p->sched_t = sched.val;
     p->dirty = 1;
     return RV_OK;
 }
@@ -415,18 +592,8 @@ rv_status rv_pop_get_spike_times(rv_sim *sim, int32_t pop, int64_t index, double
         return st;
     if (!p->model->uses_schedule)
         return rv__fail(sim, RV_ERR_NAME, "%s: %s has no spike times", fn, p->model->name);
-    if (!n_out || (cap > 0 && !out))
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !n_out ? "n_out" : "out");
-    if (cap < 0)
-        return rv__fail(sim, RV_ERR_SIZE, "%s: cap = %lld is negative", fn, (long long)cap);
-    if (index < 0 || index >= p->n)
-        return rv__fail(sim, RV_ERR_INDEX, "%s: index %lld is outside population of size %lld",
-                        fn, (long long)index, (long long)p->n);
-    int64_t len = p->sched_off[index + 1] - p->sched_off[index];
-    for (int64_t j = 0; j < len && j < cap; j++)
-        out[j] = p->sched_t[p->sched_off[index] + j];
-    *n_out = len;
-    return RV_OK;
+    rv__lists sched = {p->sched_off, p->sched_t};
+    return read_list(sim, fn, p, &sched, index, out, cap, n_out);
 }
 
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len)

@@ -121,6 +121,8 @@ static int collect_spikes(rv_sim *sim, rv__pop *p, int64_t step)
                 sim->spikes[sim->n_spikes++] = (rv__spike){p->handle, f->idx[k], step};
         }
         failed |= rv__rec_spikes(p, f);
+        for (int64_t k = 0; p->history && k < f->n; k++)
+            failed |= rv__history_append(p->history, f->idx[k], f->t[k]);
         f->n = 0;
     }
     failed |= rv__rec_sort_step(&p->rec, first_recorded);
@@ -141,7 +143,9 @@ static int finish_step(rv_sim *sim, int64_t target)
             sim->run_failed = 1;
     if (sim->step < target)
         inject_currents(sim, sim->step);
-    return sim->step % sim->min_delay_steps == 0 || sim->step == target || sim->run_failed;
+    /* With plastic synapses deferred updates may fall due at any step. */
+    return sim->plastic || sim->step % sim->min_delay_steps == 0 || sim->step == target
+           || sim->run_failed;
 }
 
 /* The step loop.  With several shards each thread advances its own block
@@ -259,5 +263,11 @@ rv_status rv_sim_reset(rv_sim *sim)
     }
     for (int32_t c = 0; c < sim->n_cs; c++)
         sim->cs[c]->n_trace = 0;
+    for (int32_t k = 0; k < sim->n_projs; k++)
+        rv__proj_reset_state(sim->projs[k]);
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        rv__history_clear(sim->pops[k]->history, sim->pops[k]->n);
+    if (sim->deferred)
+        rv__clear_deferred(sim);
     return RV_OK;
 }

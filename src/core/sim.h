@@ -18,6 +18,7 @@
 #include "core/internal.h"
 #include "core/rng.h"
 #include "models/model.h"
+#include "synapses/post_history.h"
 #include "synapses/synapse.h"
 
 /* ---- recording -------------------------------------------------------- */
@@ -69,8 +70,16 @@ static inline void rv__fire(rv__fired *f, int64_t i, double t)
 
 /* ---- populations ------------------------------------------------------ */
 
+/* One list of values per neuron, as compressed rows: neuron i's list is
+ * val[off[i] .. off[i + 1]).  off has n + 1 entries. */
+typedef struct rv__lists {
+    int64_t *off;
+    double *val;
+} rv__lists;
+
 typedef struct rv__pop {
     const rv__model *model;
+    int owns_model;         /* the model was built for this population */
     int32_t handle;
     int64_t n;
     int64_t first_gid;
@@ -78,12 +87,14 @@ typedef struct rv__pop {
     double **state;         /* [n_vars + n_internal][n] */
     double **init;          /* [n_vars][n] */
     double **derived;       /* [n_derived][n] */
+    double **scratch;       /* [n_scratch][n] */
     double *input;          /* [n_receptors][ring_len][n] */
     int64_t input_len;      /* ring length input was sized for */
     double *i_inj;          /* [n] injected current of this step (neurons) */
     int injected;           /* a current source targets this population */
     int64_t *sched_off;     /* spike schedule (CSR over neurons) */
     double *sched_t;
+    rv__lists *arrays;      /* [model->n_arrays] array-valued parameters */
     int32_t *out_proj;      /* projections from this population */
     int32_t n_out;
     int64_t cap_out;
@@ -92,6 +103,7 @@ typedef struct rv__pop {
     int64_t *shard_lo;      /* [n_shards + 1]: shard s owns [shard_lo[s], shard_lo[s+1]) */
     rv__fired *fired;       /* [n_fired_buffers] spikes of the current step, per shard */
     int n_fired_buffers;
+    rv__post_history *history;  /* spike log for plastic synapses onto it, or NULL */
 } rv__pop;
 
 /* ---- current sources -------------------------------------------------- */
@@ -125,6 +137,20 @@ typedef struct rv__spike {
     int64_t step;           /* emitted at the end of this step */
 } rv__spike;
 
+/* ---- synaptic updates waiting for post-synaptic spikes (STDP) ---------- */
+
+typedef struct rv__deferred {
+    int32_t proj;
+    int64_t synapse;
+    int64_t spike_step;
+    int64_t due;             /* the step at whose end it runs */
+} rv__deferred;
+
+typedef struct rv__defer_bucket {
+    rv__deferred *e;
+    int64_t n, cap;
+} rv__defer_bucket;
+
 /* ---- the simulation ---------------------------------------------------- */
 
 struct rv_sim {
@@ -153,6 +179,11 @@ struct rv_sim {
     int64_t min_delay_steps; /* slice length */
     int64_t max_delay_steps;
     int64_t ring_len;        /* power of two > max delay + slice */
+
+    rv__defer_bucket *deferred; /* [n_shards][ring_len], by the step they are due */
+    int64_t deferred_len;       /* ring_len the buckets were made for, 0: none */
+    int n_deferred_shards;
+    int plastic;                /* some projection reads post-synaptic spikes */
 
     rv__spike *spikes;       /* emitted in the current slice */
     int64_t n_spikes, cap_spikes;
@@ -191,8 +222,12 @@ int rv__cs_record_value(rv__cs *c, int64_t step, double value);
 void rv__cs_free(rv__cs *c);
 
 /* Spike delivery (delivery/delivery.c): the queued spikes into the rows
- * of one shard's targets. */
+ * of one shard's targets, and the deferred synaptic updates now due. */
 void rv__deliver(rv_sim *sim, int shard);
 rv_status rv__prepare_delivery(rv_sim *sim);
+void rv__clear_deferred(rv_sim *sim);
+
+/* Dynamic synapses (synapses/prepare.c). */
+rv_status rv__prepare_synapses(rv_sim *sim);
 
 #endif

@@ -48,6 +48,7 @@ static const rv__var_desc vars[] = {
 };
 
 static const char *const receptors[] = {"excitatory", "inhibitory"};
+static const char *const receptor_tau[] = {"tau_syn_E", "tau_syn_I"};
 
 static int64_t check(const rv__pop *p, const char **msg)
 {
@@ -116,6 +117,7 @@ const rv__model rv__model_if_cond_exp = {
     .n_derived = N_DERIVED,
     .receptors = receptors,
     .n_receptors = 2,
+    .receptor_tau = receptor_tau,
     .conductance_based = 1,
     .check = check,
     .prepare = prepare,

@@ -45,6 +45,20 @@ typedef struct rv__var_desc {
     double def;
 } rv__var_desc;
 
+/* An array-valued parameter: every neuron has its own list of values
+ * (SpikeSourceInhGamma's a, b, tbins), kept per population as compressed
+ * rows (rv__pop.arrays) and set with rv_pop_set_array_param.  Each element
+ * obeys `rule`; `ordered` lists must not decrease.  A new population gives
+ * every neuron the list def[0..n_def). */
+typedef struct rv__array_desc {
+    const char *name;
+    const char *unit;
+    rv__rule rule;
+    int ordered;
+    const double *def;
+    int n_def;
+} rv__array_desc;
+
 struct rv__pop;
 struct rv__fired;
 
@@ -77,11 +91,17 @@ typedef struct rv__model {
     int n_vars;
     int n_internal;
     int n_derived;
+    int n_scratch;                /* per-neuron work arrays update() may use */
     const char *const *receptors;
     int n_receptors;
+    /* per receptor, the parameter that is its PSC time constant (used by
+       short-term plasticity), or NULL where the receptor has none */
+    const char *const *receptor_tau;
     int conductance_based;
     int voltage_jump;
     int uses_schedule;            /* takes spike times (SpikeSourceArray) */
+    const rv__array_desc *arrays; /* array-valued parameters */
+    int n_arrays;
     /* Rules that tie parameters together, checked when a run prepares.
        Returns the index of an offending neuron (and a message naming the
        parameter), or -1.  May be NULL. */
@@ -92,6 +112,9 @@ typedef struct rv__model {
        (or after creation or reset), at time t: sources redraw or re-seek
        their next event here.  May be NULL. */
     void (*resume)(struct rv__pop *p, int64_t step, double dt, uint64_t seed);
+    /* Frees a model built for one population (composed models); NULL for
+       the built-in ones. */
+    void (*release)(const struct rv__model *m);
     /* Advances the neurons [ctx->begin, ctx->end) by one step and reports
        their spikes (rv__fire).  Calls for disjoint ranges may run in
        parallel: update() must touch only those neurons' state. */

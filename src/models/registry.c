@@ -11,8 +11,17 @@ extern const rv__model rv__model_if_curr_alpha;
 extern const rv__model rv__model_if_curr_delta;
 extern const rv__model rv__model_if_cond_exp;
 extern const rv__model rv__model_if_cond_alpha;
+extern const rv__model rv__model_eif_cond_exp_isfa_ista;
+extern const rv__model rv__model_eif_cond_alpha_isfa_ista;
+extern const rv__model rv__model_izhikevich;
+extern const rv__model rv__model_if_cond_exp_gsfa_grr;
+extern const rv__model rv__model_hh_cond_exp;
+extern const rv__model rv__model_gif_cond_exp;
 extern const rv__model rv__model_spike_source_poisson;
 extern const rv__model rv__model_spike_source_array;
+extern const rv__model rv__model_spike_source_poisson_refractory;
+extern const rv__model rv__model_spike_source_gamma;
+extern const rv__model rv__model_spike_source_inh_gamma;
 
 static const rv__model *const models[] = {
     &rv__model_if_curr_exp,
@@ -20,8 +29,17 @@ static const rv__model *const models[] = {
     &rv__model_if_curr_delta,
     &rv__model_if_cond_exp,
     &rv__model_if_cond_alpha,
+    &rv__model_eif_cond_exp_isfa_ista,
+    &rv__model_eif_cond_alpha_isfa_ista,
+    &rv__model_izhikevich,
+    &rv__model_if_cond_exp_gsfa_grr,
+    &rv__model_hh_cond_exp,
+    &rv__model_gif_cond_exp,
     &rv__model_spike_source_poisson,
     &rv__model_spike_source_array,
+    &rv__model_spike_source_poisson_refractory,
+    &rv__model_spike_source_gamma,
+    &rv__model_spike_source_inh_gamma,
 };
 
 #define N_MODELS ((int)(sizeof models / sizeof models[0]))

@@ -6,18 +6,6 @@
 
 #include "core/sim.h"
 
-static const rv__synmodel static_synapse = {"StaticSynapse", NULL, 0};
-
-static const rv__synmodel *const synmodels[] = {&static_synapse};
-
-const rv__synmodel *rv__find_synmodel(const char *name)
-{
-    for (size_t i = 0; i < sizeof synmodels / sizeof synmodels[0]; i++)
-        if (strcmp(synmodels[i]->name, name) == 0)
-            return synmodels[i];
-    return NULL;
-}
-
 static int extra_index(const rv__synmodel *syn, const char *name)
 {
     for (int k = 0; k < syn->n_params; k++)
@@ -48,7 +36,74 @@ void rv__proj_free(rv__proj *p)
     }
     rv__free(p->extra);
     rv__free(p->pend_extra);
+    for (int k = 0; p->state && k < p->n_state; k++)
+        rv__free(p->state[k]);
+    rv__free(p->state);
     rv__free(p);
+}
+
+/* ---- state of dynamic synapses ------------------------------------------------- */
+
+rv_status rv__proj_prepare_state(rv_sim *sim, rv__proj *p)
+{
+    const rv__synmodel *syn = p->syn;
+    int n_state = rv__state_internal(p) + syn->n_internal;
+    if (p->state || n_state == 0)
+        return RV_OK;
+    double **state = rv__calloc((size_t)n_state, sizeof *state);
+    if (!state)
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    for (int k = 0; k < n_state; k++)
+        if (!(state[k] = rv__calloc((size_t)p->n_compact + 1, sizeof(double)))) {
+            for (int j = 0; j < k; j++)
+                rv__free(state[j]);
+            rv__free(state);
+            return rv__fail(sim, RV_ERR_NOMEM,
+                            "rv_sim_run_until: out of memory for the state of %lld synapses",
+                            (long long)p->n_compact);
+        }
+    p->state = state;
+    p->n_state = n_state;
+    rv__proj_reset_state(p);
+    return RV_OK;
+}
+
+/* Fills a state array from a column. */
+static void load_column(double *dst, const rv__dcol *c, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        dst[k] = c->v ? c->v[k] : c->all;
+}
+
+void rv__proj_reset_state(rv__proj *p)
+{
+    if (!p->state)
+        return;
+    const rv__synmodel *syn = p->syn;
+    int64_t n = p->n_compact;
+    if (syn->plastic_weight)
+        load_column(p->state[0], &p->weight, n);
+    for (int k = 0; k < syn->n_vars; k++)
+        load_column(p->state[rv__state_vars(p) + k],
+                    &p->extra[syn->n_params - syn->n_vars + k], n);
+    for (int k = 0; k < syn->n_internal; k++) {
+        double *x = p->state[rv__state_internal(p) + k];
+        for (int64_t j = 0; j < n; j++)
+            x[j] = syn->internal[k].def;
+    }
+}
+
+double *rv__proj_state_of(const rv__proj *p, const char *name)
+{
+    if (!p->state)
+        return NULL;
+    const rv__synmodel *syn = p->syn;
+    if (syn->plastic_weight && strcmp(name, "weight") == 0)
+        return p->state[0];
+    for (int k = 0; k < syn->n_vars; k++)
+        if (strcmp(name, syn->params[syn->n_params - syn->n_vars + k].name) == 0)
+            return p->state[rv__state_vars(p) + k];
+    return NULL;
 }
 
 rv_status rv_proj_create(rv_sim *sim, int32_t pre, int32_t post, const char *receptor,
@@ -403,6 +458,16 @@ rv_status rv__proj_shard(rv_sim *sim, rv__proj *p)
 
 /* ---- public: connect ------------------------------------------------------ */
 
+rv_status rv__proj_can_grow(rv_sim *sim, const char *fn, const rv__proj *p)
+{
+    if (p->state)
+        return rv__fail(sim, RV_ERR_PHASE,
+                        "%s: projection %d (%s) has run; a projection with synaptic state takes "
+                        "new connections only before its first run", fn, (int)p->handle,
+                        p->syn->name);
+    return RV_OK;
+}
+
 rv_status rv__proj_values(rv_sim *sim, const char *fn, rv__proj *p, int64_t n,
                           const rv_values *params, int n_params, rv__conn_values *cv)
 {
@@ -503,6 +568,8 @@ rv_status rv_proj_connect(rv_sim *sim, int32_t proj, int64_t n, const uint32_t *
         return RV_OK;
     if (!pre || !post)
         return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !pre ? "pre" : "post");
+    if ((st = rv__proj_can_grow(sim, fn, p)))
+        return st;
     int64_t n_pre = sim->pops[p->pre]->n, n_post = sim->pops[p->post]->n;
     for (int64_t k = 0; k < n; k++) {
         if (pre[k] >= n_pre)
@@ -580,7 +647,10 @@ rv_status rv_proj_get(rv_sim *sim, int32_t proj, const char *name, double *out)
     if (!name || !out)
         return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !name ? "name" : "out");
     int64_t n = p->n_compact;
-    if (strcmp(name, "weight") == 0) {
+    const double *state = rv__proj_state_of(p, name);
+    if (state) {  /* a learned weight or a synaptic variable: its current value */
+        memcpy(out, state, (size_t)n * sizeof *out);
+    } else if (strcmp(name, "weight") == 0) {
         for (int64_t k = 0; k < n; k++)
             out[k] = p->weight.v ? p->weight.v[k] : p->weight.all;
     } else if (strcmp(name, "delay") == 0) {
@@ -722,6 +792,19 @@ rv_status rv_proj_set(rv_sim *sim, int32_t proj, const char *name, const double 
     }
     if (dcol_write(col, size, values, n))
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
+    /* A learned weight or a synaptic variable also takes the value now;
+       the column keeps it for reset. */
+    double *state = rv__proj_state_of(p, name);
+    for (int64_t k = 0; state && k < size; k++) {
+        double x = values[n == 1 ? 0 : k];
+        if (!isnan(x))
+            state[k] = x;
+    }
+    /* The parameters of a dynamic synapse model are checked, and those that
+       shape a post-synaptic trace (STDP's tau_minus) registered, when a run
+       prepares. */
+    if (p->syn->transmit && col != &p->weight)
+        sim->prepared = 0;
     return RV_OK;
 }
 
@@ -744,6 +827,7 @@ rv_status rv_proj_memory(rv_sim *sim, int32_t proj, int64_t *bytes_out)
                 + (p->pend_delay.v ? np * 8 : 0);
     for (int k = 0; k < p->syn->n_params; k++)
         b += (p->extra[k].v ? nc * 8 : 0) + (p->pend_extra[k].v ? np * 8 : 0);
+    b += (int64_t)p->n_state * nc * 8;
     *bytes_out = b;
     return RV_OK;
 }

@@ -30,26 +30,28 @@ def run_with_simulators(*sim_names):
 '''
 
 # Scenarios that need models of the complete standard library (issue 3:
-# adaptive and Hodgkin-Huxley neurons, gamma sources, composed neurons,
-# short-term and spike-timing-dependent plasticity, stochastic synapses).
+# adaptive and Hodgkin-Huxley neurons, gamma sources, composed neurons).
+# The synapse-dynamics scenarios (issue652, tsodyksmarkram, heterogeneous
+# parameters, set_synaptic_parameters_*, issue505, scenario3 (STDP),
+# scenario4 (Tsodyks-Markram), simple_stochastic_synapse) run on Ranvier.
 NEEDS_FULL_LIBRARY = [
     "test_cell_types.py::test_EIF_cond_alpha_isfa_ista",
     "test_cell_types.py::test_HH_cond_exp",
-    "test_cell_types.py::test_SpikeSourceGamma",
-    "test_cell_types.py::test_SpikeSourcePoissonRefractory",
     "test_cell_types.py::test_composed_neuron_model_homogeneous_receptors",
-    "test_connection_handling.py::test_issue652",
-    "test_connectors.py::test_all_to_all_tsodyksmarkram",
-    "test_connectors.py::test_fixed_number_pre_with_replacement_heterogeneous_parameters",
-    "test_connectors.py::test_fixed_number_post_with_replacement_heterogeneous_parameters",
-    "test_parameter_handling.py::test_set_synaptic_parameters_fully_connected",
-    "test_parameter_handling.py::test_set_synaptic_parameters_partially_connected",
-    "test_parameter_handling.py::test_set_synaptic_parameters_multiply_connected",
-    "test_parameter_handling.py::test_issue505",
     "test_recording.py::test_record_vm_and_gsyn_from_assembly",
-    "test_scenario3.py::test_scenario3",
-    "test_scenario4.py::test_scenario4",
-    "test_synapse_types.py::test_simple_stochastic_synapse",
+]
+
+# Scenarios whose acceptance rule a correct model fails by chance at the
+# seed setup() gives.  test_SpikeSourceGamma requires the Kolmogorov-Smirnov
+# statistic D < 0.1 for a train of ~166 gamma intervals (alpha 6, beta
+# 100 Hz), which a correct source misses with probability ~7% (p ~ 0.07);
+# Ranvier's train for gid 0 at seed 1 has D = 0.143 (p = 0.004), while the
+# p-values of 1000 such trains are uniform and the other two trains pass.
+# tests/python/test_spike_sources.py runs the same scenario with more cells
+# (test_gamma_heterogeneous_parameters) and checks the distribution at
+# p > 0.001, with a check that the test rejects a wrong one.
+FAILS_BY_CHANCE_AT_DEFAULT_SEED = [
+    "test_cell_types.py::test_SpikeSourceGamma",
 ]
 
 
@@ -60,7 +62,7 @@ def test_pynn_system_scenarios(tmp_path):
     shutil.copytree(SCENARIOS, package)
     (package / "fixtures.py").write_text(FIXTURES)
     deselect = []
-    for name in NEEDS_FULL_LIBRARY:
+    for name in NEEDS_FULL_LIBRARY + FAILS_BY_CHANCE_AT_DEFAULT_SEED:
         deselect += ["--deselect", f"scenarios/{name}[ranvier]"]
     env = dict(os.environ, MPLBACKEND="Agg")
     result = subprocess.run(

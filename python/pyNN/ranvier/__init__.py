@@ -25,9 +25,16 @@ from .procedural_api import connect, create, record, record_gsyn, record_v, set 
 from .projections import Projection  # noqa: F401
 from .random import NativeRNG  # noqa: F401
 from .standardmodels.cells import *  # noqa: F401,F403
+from .standardmodels.receptors import (  # noqa: F401
+    LIF, AdExp, AlphaPSR, BetaPSR, CondAlphaPostSynapticResponse, CondBetaPostSynapticResponse,
+    CondExpPostSynapticResponse, CurrExpPostSynapticResponse, ExpPSR, PointNeuron)
 from .standardmodels.electrodes import (  # noqa: F401
     ACSource, DCSource, NoisyCurrentSource, StepCurrentSource)
-from .standardmodels.synapses import StaticSynapse  # noqa: F401
+from .standardmodels.synapses import (  # noqa: F401
+    AdditivePotentiationMultiplicativeDepression, AdditiveWeightDependence, GutigWeightDependence,
+    MultiplicativeWeightDependence, MultiQuantalSynapse, SimpleStochasticSynapse, SpikePairRule,
+    StaticSynapse, STDPMechanism, StochasticTsodyksMarkramSynapse, TsodyksMarkramSynapse,
+    Vogels2011Rule)
 
 
 def list_standard_models():

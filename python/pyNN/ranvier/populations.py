@@ -11,15 +11,13 @@ and initial values cross to the kernel as whole arrays.
 import numpy as np
 
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, Sequence, simplify
+from pyNN.parameters import ArrayParameter, LazyArray, ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from ranvier import _core
 
 from . import simulator
 from .recording import Recorder
-
-SCHEDULE = "spike_times"   # the one parameter that is a list per neuron
 
 
 class Assembly(common.Assembly):
@@ -42,13 +40,22 @@ class RanvierPopulationMixin:
             return celltype.reverse_translate(self._get_native_parameters(*native_names))
         return self._get_native_parameters(*names)
 
+    def _list_parameters(self):
+        """Native names of the parameters that hold one list per neuron
+        (Sequence-valued in PyNN: spike_times, SpikeSourceInhGamma's a, b,
+        tbins); the kernel keeps them as array parameters.  Translations of
+        these are the identity."""
+        return {name for name, kind in self.celltype.get_schema().items()
+                if isinstance(kind, type) and issubclass(kind, ArrayParameter)}
+
     def _get_native_parameters(self, *names):
         handle, idx = self._kernel_target()
         n = self.size
         values = {}
+        lists = self._list_parameters()
         for name in names:
-            if name == SCHEDULE:
-                values[name] = self._get_schedules(handle, idx)
+            if name in lists:
+                values[name] = self._get_lists(handle, idx, name)
                 continue
             out = np.empty(n)
             self._kernel_call(state().kernel.pop_get_param, handle, name, idx, out)
@@ -61,11 +68,14 @@ class RanvierPopulationMixin:
         handle, idx = self._kernel_target()
         parameter_space.evaluate(simplify=True)
         kernel = state().kernel
+        lists = self._list_parameters()
         written = []
         try:
             for name, value in parameter_space.items():
-                if name == SCHEDULE:
-                    self._set_schedules(handle, idx, value)
+                if name in lists:
+                    old = self._get_lists(handle, idx, name)
+                    self._set_lists(handle, idx, name, value)
+                    written.append((name, old))
                     continue
                 old = np.empty(self.size)
                 self._kernel_call(kernel.pop_get_param, handle, name, idx, old)
@@ -75,7 +85,10 @@ class RanvierPopulationMixin:
                 written.append((name, old))
         except Exception:
             for name, old in written:
-                kernel.pop_set_param(handle, name, idx, old)
+                if name in lists:
+                    self._set_lists(handle, idx, name, old)
+                else:
+                    kernel.pop_set_param(handle, name, idx, old)
             raise
 
     def _set_initial_value_array(self, variable, value):
@@ -85,28 +98,31 @@ class RanvierPopulationMixin:
                                       if np.ndim(values) else [values], dtype=np.float64)
         self._kernel_call(state().kernel.pop_set_initial, handle, variable, idx, values)
 
-    # -- spike times of SpikeSourceArray ------------------------------------
+    # -- list-valued parameters (spike times, SpikeSourceInhGamma's bins) ----
 
-    def _set_schedules(self, handle, idx, value):
+    def _set_lists(self, handle, idx, name, value):
         """One Sequence for all neurons, or an array of Sequences."""
-        if isinstance(value, Sequence):
+        if isinstance(value, ArrayParameter):
             lists = [np.asarray(value.value, dtype=np.float64)] * self.size
         else:
-            lists = [np.asarray(v.value if isinstance(v, Sequence) else v, dtype=np.float64)
+            lists = [np.asarray(v.value if isinstance(v, ArrayParameter) else v,
+                                dtype=np.float64).ravel()
                      for v in np.broadcast_to(value, (self.size,))]
         offsets = np.zeros(self.size + 1, dtype=np.int64)
         np.cumsum([x.size for x in lists], out=offsets[1:])
-        times = np.concatenate(lists) if lists else np.zeros(0)
-        times = np.ascontiguousarray(times, dtype=np.float64)
-        self._kernel_call(state().kernel.pop_set_spike_times, handle,
-                          idx if idx is not None else None, offsets, times)
+        values = np.concatenate(lists) if lists else np.zeros(0)
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        self._kernel_call(state().kernel.pop_set_array_param, handle, name,
+                          idx if idx is not None else None, offsets, values)
 
-    def _get_schedules(self, handle, idx):
-        indices = np.arange(self.size) if idx is None else idx
+    def _get_lists(self, handle, idx, name):
+        offsets, values = self._kernel_call(state().kernel.pop_get_array_param, handle, name,
+                                            idx if idx is not None else None)
+        offsets = np.frombuffer(offsets, dtype=np.int64)
+        values = np.frombuffer(values, dtype=np.float64)
         out = np.empty(self.size, dtype=object)
-        for k, i in enumerate(indices):
-            times = np.frombuffer(state().kernel.pop_get_spike_times(handle, int(i)))
-            out[k] = Sequence(times.copy())
+        for k in range(self.size):
+            out[k] = Sequence(values[offsets[k]:offsets[k + 1]].copy())
         return out
 
     @staticmethod
@@ -133,6 +149,41 @@ class PopulationView(RanvierPopulationMixin, common.PopulationView):
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
 
+    @property
+    def initial_values(self):
+        return _ViewInitialValues(self)
+
+
+class _ViewInitialValues:
+    """`initial_values` of a PopulationView.  PyNN's PopulationView.initialize()
+    sets the values (_set_initial_value_array) and then stores them in
+    `view.initial_values`, which PyNN leaves unimplemented, so that it would
+    raise NotImplementedError after the values have changed.  Here the root
+    Population's record is refreshed from the kernel instead, and reads give
+    the view's share of it."""
+
+    def __init__(self, view):
+        self._view = view
+
+    def _kernel_values(self, variable):
+        root = self._view.grandparent
+        values = np.empty(root.size)
+        RanvierPopulationMixin._kernel_call(state().kernel.pop_get_initial, root._handle,
+                                            variable, None, values)
+        return root, values
+
+    def __contains__(self, variable):
+        return variable in self._view.grandparent.initial_values
+
+    def __getitem__(self, variable):
+        _, values = self._kernel_values(variable)
+        idx = self._view.index_in_grandparent(np.arange(self._view.size))
+        return LazyArray(values[idx], shape=(self._view.size,))
+
+    def __setitem__(self, variable, value):
+        root, values = self._kernel_values(variable)
+        root.initial_values[variable] = LazyArray(values, shape=(root.size,))
+
 
 class Population(RanvierPopulationMixin, common.Population):
     __doc__ = common.Population.__doc__
@@ -142,12 +193,17 @@ class Population(RanvierPopulationMixin, common.Population):
 
     def _create_cells(self):
         celltype = self.celltype
-        model = getattr(celltype, "kernel_model", None)
-        if model is None:
-            raise errors.InvalidModelError(
-                "%s is not available in Ranvier" % type(celltype).__name__)
         kernel = state().kernel
-        self._handle = self._kernel_call(kernel.pop_create, model, int(self.size))
+        if hasattr(celltype, "kernel_spec"):
+            component, names, kinds = celltype.kernel_spec()
+            self._handle = self._kernel_call(kernel.pop_create_composed, component, names, kinds,
+                                             int(self.size))
+        else:
+            model = getattr(celltype, "kernel_model", None)
+            if model is None:
+                raise errors.InvalidModelError(
+                    "%s is not available in Ranvier" % type(celltype).__name__)
+            self._handle = self._kernel_call(kernel.pop_create, model, int(self.size))
         _, _, first_gid = kernel.pop_info(self._handle)
         self.all_cells = simulator.make_ids(self, first_gid + simulator.ID_OFFSET, self.size)
         self._mask_local = np.ones((self.size,), bool)

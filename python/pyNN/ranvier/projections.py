@@ -22,6 +22,7 @@ In every case the connections cross to the kernel as whole arrays.
 import numpy as np
 
 from pyNN import common, connectors as pynn_connectors, errors
+from pyNN.parameters import LazyArray
 from pyNN.random import NumpyRNG, RandomDistribution
 from pyNN.space import Space
 from pyNN.standardmodels.base import check_weights
@@ -325,8 +326,15 @@ class Projection(common.Projection):
     def _arrays(self, *names):
         """All connections as arrays: indices within pre/post, and the
         named native parameters (cached until something changes)."""
+        generation = simulator.state.generation
+        if self._cache is not None and self._cache["_generation"] != generation:
+            # A run or a reset changes synaptic state (learned weights, u of
+            # Tsodyks-Markram): keep only the connections.
+            self._cache = {k: v for k, v in self._cache.items()
+                           if k in ("_order", "presynaptic_index", "postsynaptic_index")}
+            self._cache["_generation"] = generation
         if self._cache is None:
-            self._cache = {"_order": []}
+            self._cache = {"_order": [], "_generation": generation}
             pre_list, post_list = [], []
             kernel = simulator.state.kernel
             for (a, b), h in self._kernel.items():
@@ -435,8 +443,43 @@ class Projection(common.Projection):
             start += n
         self._cache = None
 
+    def initialize(self, **initial_values):
+        """Sets initial values of synaptic state variables (e.g. u of
+        TsodyksMarkramSynapse): a value, a distribution, one value per
+        connection (in the order of get(format='list')) or a matrix like
+        get(format='array').  (PyNN's common.Projection.initialize gives the
+        values the shape (self.size,), with the method size, which fails for
+        arrays.)"""
+        for variable, value in initial_values.items():
+            initial_value = LazyArray(value, dtype=float)
+            self._set_initial_value_array(variable, initial_value)
+            self.initial_values[variable] = initial_value
+
     def _set_initial_value_array(self, variable, value):
-        raise NotImplementedError("StaticSynapse has no state variables to initialize")
+        """Initial values of a synaptic state variable (e.g. u of
+        TsodyksMarkramSynapse), one per connection in the order of get()."""
+        if variable not in getattr(self.synapse_type, "default_initial_values", {}):
+            raise errors.NonExistentParameterError(
+                variable, type(self.synapse_type).__name__,
+                list(getattr(self.synapse_type, "default_initial_values", {})))
+        n = len(self)
+        if hasattr(value, "evaluate"):
+            # initialize() leaves the shape to be set here
+            if np.ndim(value.base_value) == 2:    # a matrix like get(format='array')
+                value.shape = self.shape
+                arrays = self._arrays()
+                values = np.asarray(value.evaluate(simplify=False), dtype=np.float64)[
+                    arrays["presynaptic_index"], arrays["postsynaptic_index"]]
+            else:                                 # a value, a distribution or one per connection
+                value.shape = (n,)
+                values = value.evaluate(simplify=True)
+        else:
+            values = value
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim > 0 and values.size != n:
+            raise ValueError("%d initial values of %s for %d connections"
+                             % (values.size, variable, n))
+        self._write(variable, np.broadcast_to(values, (n,)).copy())
 
     @staticmethod
     def _kernel_call(fn, *args):

@@ -77,6 +77,9 @@ class State(common.control.BaseState):
         self.max_delay = 10.0
         self.seed = 1
         self.threads = 1
+        # Counts runs and resets: cached synaptic values (learned weights,
+        # state variables such as u) are stale once it changes.
+        self.generation = 0
         self.clear()
 
     # -- configuration ----------------------------------------------------
@@ -112,6 +115,7 @@ class State(common.control.BaseState):
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop):
+        self.generation += 1
         try:
             self.kernel.run_until(float(tstop))
         except _core.KernelError as err:
@@ -126,6 +130,7 @@ class State(common.control.BaseState):
         """Back to t = 0 with the initial values; recorded data is dropped."""
         if self.kernel is not None:
             self.kernel.reset()
+        self.generation += 1
         self.running = False
         self.t_start = 0
         self.segment_counter += 1
