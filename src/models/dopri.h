@@ -27,13 +27,8 @@ typedef void (*rv__rhs2)(const void *ctx, double s, const double y[2], double dy
 
 /* Tolerances used by the models (v in mV; the second variable's absolute
  * tolerance is given by the caller in its own unit). */
-#ifndef RV__DOPRI_RTOL
 #define RV__DOPRI_RTOL 1e-10
-#endif
 #define RV__DOPRI_MAX_STEPS 200000
-#ifndef RV__DOPRI_FIRST
-#define RV__DOPRI_FIRST 1.0
-#endif
 
 static inline double rv__hermite(double th, double h, double y0, double f0, double y1, double f1)
 {
@@ -69,7 +64,7 @@ static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end,
     if (!(y[0] < level))
         return 1;
     double k1[2], k2[2], k3[2], k4[2], k5[2], k6[2], k7[2], yt[2], yn[2];
-    double hs = RV__DOPRI_FIRST * (s_end - t);
+    double hs = s_end - t;          /* first try: the whole rest of the step */
     f(ctx, t, y, k1);
     for (int n = 0; n < RV__DOPRI_MAX_STEPS && t < s_end; n++) {
         int last = t + hs >= s_end;

@@ -23,17 +23,15 @@
  *     tau_w       adaptation time constant  ms    144      > 0
  *     v_thresh    exponential threshold     mV    -50.4    finite
  *     e_rev_E     excitatory reversal       mV    0        finite
- *     tau_syn_E   excitatory decay          ms    5        > 0
+ *     tau_syn_E   excitatory time to peak   ms    5        > 0
  *     e_rev_I     inhibitory reversal       mV    -80      finite
- *     tau_syn_I   inhibitory decay          ms    5        > 0
+ *     tau_syn_I   inhibitory time to peak   ms    5        > 0
  *     and (v_spike - v_thresh) / delta_T < 663.
  * State: v (mV, -70.6), w (nA, 0), gsyn_exc, gsyn_inh (uS, 0); internal:
  * y_E, y_I (uS), refractory steps.  Receptors: excitatory, inhibitory.
  *
- * Measured error (tests/python/test_models_adex_izh.py, against SciPy's
- * DOP853 at rtol = atol = 1e-12 with the same conventions, PyNN's default
- * parameters): see docs in adex.h and the numbers recorded in the test
- * module's docstring.
+ * Integration (one vectorised RK4 step per dt, an adaptive careful pass
+ * near the upswing) and its measured error against SciPy's DOP853: adex.h.
  *
  * References: PyNN standardmodels.cells.EIF_cond_alpha_isfa_ista; NEST
  * aeif_cond_alpha (adaptive RKF45, the same reset convention).

@@ -32,13 +32,30 @@
  * izhikevich takes forward-Euler steps and resets at the end of the step.)
  *
  * Integration: one classical RK4 step per dt for (v, u) in a branch-free
- * vectorised loop, for every neuron whose v stays below the careful level
- * (-50 mV at dt = 0.1 ms, see RV__IZH_CAREFUL_HL) at both ends of the
- * step; the others are integrated
- * over the step by the adaptive Dormand-Prince 5(4) of dopri.h (rtol 1e-10,
- * atol 1e-9 mV and 1e-9 mV/ms), which locates the crossing of 30 mV.
- * Measured error against SciPy's DOP853 (rtol = atol = 1e-12) with the same
- * conventions: tests/python/test_models_adex_izh.py (module docstring).
+ * vectorised loop for every neuron whose v stays below the careful level
+ * v_c at both ends of the step; the others are integrated over the step by
+ * the adaptive Dormand-Prince 5(4) of dopri.h (rtol 1e-10, atol 1e-9 mV and
+ * 1e-9 mV/ms), which locates the crossings of 30 mV.  v_c is where h times
+ * d(dv/dt)/dv = h (0.08 v + 5) reaches 0.1: -50 mV at dt = 0.1 ms; at
+ * dt <= 0.0135 ms only the steps that reach 30 mV are careful.
+ *
+ * Measured (tests/python/test_models_adex_izh.py, against SciPy's DOP853 at
+ * rtol = atol = 1e-12 with the same conventions):
+ *     max |v - v_ref| over 1 s of Poisson voltage jumps at dt = 0.1 ms
+ *         without spikes: 5e-7 mV;
+ *     while firing (dt = 0.1 / 0.01 ms): 9e-5 / 6e-7 mV more than 2 ms
+ *         before a spike; in the upswing, which amplifies any earlier
+ *         difference (by ~30 in the last ms), 3e-3 / 4e-5 mV;
+ *     PyNN's examples/Izhikevich.py (dt = 0.01 ms): 4e-6 mV for each neuron;
+ *     spikes: the same as the reference's, each the end of the step of the
+ *         reference's crossing (at dt = 0.01 ms within 0.04 % of t_c for
+ *         t_c > 10 ms).
+ * The choice of v_c: with -40 mV instead of -50 mV at dt = 0.1 ms the
+ * careful pass ran on 3.9 % instead of 6.9 % of the neuron steps of a
+ * population firing at ~40 Hz (53 instead of 66 ns per neuron step, CPU time
+ * on one core; 6 at rest), but on another noisy input (20 spikes in 500 ms)
+ * the error more than 2 ms before a spike grew from 3.6e-6 to 1.6e-5 mV and
+ * in the upswing from 1.5e-4 to 1.4e-3 mV.
  *
  * References: PyNN standardmodels.cells.Izhikevich; E. M. Izhikevich,
  * "Simple model of spiking neurons", IEEE Trans. Neural Netw. 14(6), 2003.
@@ -52,12 +69,9 @@ enum { V, U, PENDING };
 /* The spike level (NEST V_th, NEURON vthresh: 30 mV). */
 #define RV__IZH_V_PEAK 30.0
 /* The careful level is where h d(dv/dt)/dv = h (0.08 v + 5) reaches this
- * (-50 mV at dt = 0.1 ms; at dt <= 0.025 ms only steps that cross 30 mV are
- * careful).  A measured choice: see the module docstring of
- * tests/python/test_models_adex_izh.py. */
-#ifndef RV__IZH_CAREFUL_HL
+ * (-50 mV at dt = 0.1 ms; at dt <= 0.0135 ms only steps that reach 30 mV are
+ * careful).  A measured choice: see above. */
 #define RV__IZH_CAREFUL_HL 0.1
-#endif
 #define RV__IZH_ATOL_V 1e-9
 #define RV__IZH_ATOL_U 1e-9
 /* Most spikes one neuron may fire in one step (a bound for absurd drives). */

@@ -180,4 +180,32 @@ static inline double rv__gamma_equilibrium(rv__stream *s, double a, double theta
     return (1.0 - u) * len;
 }
 
+/* The next spike of source i after time `from`, its previous spike being
+ * at `last`, drawn from s. */
+typedef double (*rv__next_spike_fn)(const rv__pop *p, int64_t i, rv__stream *s, double from,
+                                    double last);
+
+/* The update() of a renewal source whose internal state starts with the
+ * next spike time, the previous spike time (indices next_t, last_t) and
+ * keeps its stream position at `block`: emits every spike due in the step
+ * and draws the following ones. */
+static inline void rv__renewal_update(rv__pop *p, const rv__step_ctx *ctx, int next_t, int last_t,
+                                      int block, rv__next_spike_fn next_after)
+{
+    double *next = p->state[next_t], *last = p->state[last_t];
+    for (int64_t i = ctx->begin; i < ctx->end; i++) {
+        if (!(next[i] <= ctx->t_end))
+            continue;
+        rv__stream s;
+        rv__source_stream(&s, p, i, ctx->seed, block);
+        while (next[i] <= ctx->t_end) {
+            rv__fire(ctx->out, i, next[i]);
+            last[i] = next[i];
+            next[i] = next_after(p, i, &s, last[i], last[i]);
+            rv__source_stream_next_event(&s);
+        }
+        rv__source_stream_save(&s, p, i, block);
+    }
+}
+
 #endif

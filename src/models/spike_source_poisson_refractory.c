@@ -105,20 +105,7 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
 
 static void update(rv__pop *p, const rv__step_ctx *ctx)
 {
-    double *next = p->state[NEXT_T], *last = p->state[LAST_T];
-    for (int64_t i = ctx->begin; i < ctx->end; i++) {
-        if (!(next[i] <= ctx->t_end))
-            continue;
-        rv__stream s;
-        rv__source_stream(&s, p, i, ctx->seed, BLOCK);
-        while (next[i] <= ctx->t_end) {
-            rv__fire(ctx->out, i, next[i]);
-            last[i] = next[i];
-            next[i] = next_after(p, i, &s, last[i], last[i]);
-            rv__source_stream_next_event(&s);
-        }
-        rv__source_stream_save(&s, p, i, BLOCK);
-    }
+    rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, next_after);
 }
 
 const rv__model rv__model_spike_source_poisson_refractory = {
