@@ -275,19 +275,19 @@ static void rv__adex_rhs(const void *ctx, double s, const double y[2], double dy
 
 /*
  * The careful path for neuron i over one step of length h (v and w at the
- * step start in *v, *w).  Integrates adaptively; if v reaches the spike
- * level at t_c, applies the reset there (w += b, v = v_reset), lets w relax
- * with v held until the end of the step, sets the refractory count and
- * returns 1 (the caller reports the spike).  The conductances are the
- * caller's business.
+ * step start in *v, *w), with the right-hand side rhs(ctx, ...).
+ * Integrates adaptively; if v reaches the spike level at t_c, applies the
+ * reset there (w += b, v = v_reset), lets w relax with v held until the end
+ * of the step, sets the refractory count and returns 1 (the caller reports
+ * the spike).  The conductances are the caller's business.
  */
-static inline int rv__adex_careful(const rv__pop *p, int64_t i, const rv__adex_step *c, double h,
-                                   double *v, double *w, double *refrac)
+static inline int rv__adex_careful_with(const rv__pop *p, int64_t i, rv__rhs2 rhs, const void *ctx,
+                                        double h, double *v, double *w, double *refrac)
 {
     double *const *q = p->param, *const *d = p->derived;
     double y[2] = {*v, *w}, s = 0.0;
-    int crossed = rv__dopri_until(rv__adex_rhs, c, &s, h, y, d[RV__ADEX_V_PEAK][i],
-                                  RV__ADEX_ATOL_V, RV__ADEX_ATOL_W);
+    int crossed = rv__dopri_until(rhs, ctx, &s, h, y, d[RV__ADEX_V_PEAK][i], RV__ADEX_ATOL_V,
+                                  RV__ADEX_ATOL_W);
     if (!crossed) {
         *v = y[0];
         *w = y[1];
@@ -299,6 +299,13 @@ static inline int rv__adex_careful(const rv__pop *p, int64_t i, const rv__adex_s
     *v = q[RV__ADEX_V_RESET][i];
     *refrac = d[RV__ADEX_REF_STEPS][i];
     return 1;
+}
+
+/* The careful path of the two models, with their two conductances. */
+static inline int rv__adex_careful(const rv__pop *p, int64_t i, const rv__adex_step *c, double h,
+                                   double *v, double *w, double *refrac)
+{
+    return rv__adex_careful_with(p, i, rv__adex_rhs, c, h, v, w, refrac);
 }
 
 #endif

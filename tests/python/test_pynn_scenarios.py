@@ -29,18 +29,6 @@ def run_with_simulators(*sim_names):
     return pytest.mark.parametrize("sim", [pytest.param(sim, id="ranvier")])
 '''
 
-# Scenarios that need models of the complete standard library (issue 3:
-# adaptive and Hodgkin-Huxley neurons, gamma sources, composed neurons).
-# The synapse-dynamics scenarios (issue652, tsodyksmarkram, heterogeneous
-# parameters, set_synaptic_parameters_*, issue505, scenario3 (STDP),
-# scenario4 (Tsodyks-Markram), simple_stochastic_synapse) run on Ranvier.
-NEEDS_FULL_LIBRARY = [
-    "test_cell_types.py::test_EIF_cond_alpha_isfa_ista",
-    "test_cell_types.py::test_HH_cond_exp",
-    "test_cell_types.py::test_composed_neuron_model_homogeneous_receptors",
-    "test_recording.py::test_record_vm_and_gsyn_from_assembly",
-]
-
 # Scenarios whose acceptance rule a correct model fails by chance at the
 # seed setup() gives.  test_SpikeSourceGamma requires the Kolmogorov-Smirnov
 # statistic D < 0.1 for a train of ~166 gamma intervals (alpha 6, beta
@@ -62,7 +50,7 @@ def test_pynn_system_scenarios(tmp_path):
     shutil.copytree(SCENARIOS, package)
     (package / "fixtures.py").write_text(FIXTURES)
     deselect = []
-    for name in NEEDS_FULL_LIBRARY + FAILS_BY_CHANCE_AT_DEFAULT_SEED:
+    for name in FAILS_BY_CHANCE_AT_DEFAULT_SEED:
         deselect += ["--deselect", f"scenarios/{name}[ranvier]"]
     env = dict(os.environ, MPLBACKEND="Agg")
     result = subprocess.run(
