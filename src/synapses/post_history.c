@@ -4,20 +4,31 @@
 
 #include "core/sim.h"
 
+/* A neuron's block with room for cap entries (contents of `old` kept). */
+static rv__spike_log *resized(const rv__post_history *h, rv__spike_log *old, uint32_t cap)
+{
+    size_t entry = (size_t)h->stride * sizeof(double);
+    rv__spike_log *l = rv__realloc_array(old, 1, sizeof *l + (size_t)cap * entry);
+    if (!l)
+        return NULL;
+    if (!old)
+        *l = (rv__spike_log){0, 0, 0, 0};
+    l->cap = cap;
+    return l;
+}
+
 rv_status rv__history_channel(rv_sim *sim, rv__pop *p, double tau, int *channel)
 {
     if (!p->history) {
         p->history = rv__calloc(1, sizeof *p->history);
-        if (p->history) {
+        if (p->history)
             p->history->log = rv__calloc((size_t)p->n, sizeof *p->history->log);
-            p->history->n_readers = rv__calloc((size_t)p->n, sizeof *p->history->n_readers);
-        }
-        if (!p->history || !p->history->log || !p->history->n_readers) {
+        if (!p->history || !p->history->log) {
             rv__history_free(p->history, p->n);
             p->history = NULL;
             return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
         }
-        rv__history_clear(p->history, p->n);
+        p->history->stride = RV__ENTRY_K;
     }
     rv__post_history *h = p->history;
     for (int c = 0; c < h->n_channels; c++)
@@ -31,108 +42,109 @@ rv_status rv__history_channel(rv_sim *sim, rv__pop *p, double tau, int *channel)
                         "%d different post-synaptic trace time constants", (int)p->handle,
                         RV__MAX_TRACE_CHANNELS);
     for (int64_t i = 0; i < p->n; i++)
-        if (h->log[i].n > 0)
+        if (h->log[i] && h->log[i]->end > 0)
             return rv__fail(sim, RV_ERR_PHASE,
                             "rv_sim_run_until: a new post-synaptic trace time constant (%g ms) "
                             "on population %d after it has run", tau, (int)p->handle);
+    /* no entries anywhere: the blocks can take the new stride as they are */
     h->tau[h->n_channels] = tau;
     *channel = h->n_channels++;
+    h->stride = RV__ENTRY_K + h->n_channels;
+    for (int64_t i = 0; i < p->n; i++)
+        if (h->log[i])
+            h->log[i]->cap = 0;   /* room counted in the old stride: regrow */
     return RV_OK;
+}
+
+void rv__history_clear_readers(rv__post_history *h, int64_t n)
+{
+    for (int64_t i = 0; h && i < n; i++)
+        if (h->log[i])
+            h->log[i]->readers = 0;
+}
+
+int rv__history_add_reader(rv__post_history *h, int64_t i)
+{
+    if (!h->log[i] && !(h->log[i] = resized(h, NULL, 4)))
+        return -1;
+    h->log[i]->readers++;
+    return 0;
+}
+
+/* Drops the entries of neuron i that every reader has read. */
+static void prune(const rv__post_history *h, rv__spike_log *l)
+{
+    while (l->dropped < l->end && rv__entry(h, l, l->dropped)[RV__ENTRY_READS] >= l->readers)
+        l->dropped++;
 }
 
 int rv__history_append(rv__post_history *h, int64_t i, double t)
 {
-    rv__spike_log *l = &h->log[i];
+    rv__spike_log *l = h->log[i];
+    if (!l || l->readers == 0)
+        return 0;
+    prune(h, l);
     int nc = h->n_channels;
-    if (l->first + l->n == l->cap) {
-        /* Slide the live entries to the front, and grow if over half full. */
-        if (l->first > 0) {
-            memmove(l->t, l->t + l->first, (size_t)l->n * sizeof *l->t);
-            memmove(l->k, l->k + l->first * nc, (size_t)(l->n * nc) * sizeof *l->k);
-            memmove(l->reads, l->reads + l->first, (size_t)l->n * sizeof *l->reads);
-            l->first = 0;
+    if (l->end == l->cap) {
+        /* Slide the live entries and the base to the front; grow if the
+           live ones fill over half the room. */
+        uint32_t keep_from = l->dropped > 0 ? l->dropped - 1 : 0;
+        if (keep_from > 0) {
+            memmove(rv__entry(h, l, 0), rv__entry(h, l, keep_from),
+                    (size_t)(l->end - keep_from) * (size_t)h->stride * sizeof(double));
+            l->dropped -= keep_from;
+            l->end -= keep_from;
         }
-        if (l->n * 2 >= l->cap) {
-            int64_t cap = l->cap ? 2 * l->cap : 8;
-            double *t = rv__realloc_array(l->t, (size_t)cap, sizeof *t);
-            if (!t)
+        if (l->end * 2 >= l->cap || l->end == l->cap) {
+            if (l->cap > UINT32_MAX / 4)
                 return -1;
-            l->t = t;
-            double *k = rv__realloc_array(l->k, (size_t)(cap * (nc ? nc : 1)), sizeof *k);
-            if (!k)
+            rv__spike_log *grown = resized(h, l, l->cap ? 2 * l->cap : 8);
+            if (!grown)
                 return -1;
-            l->k = k;
-            uint32_t *r = rv__realloc_array(l->reads, (size_t)cap, sizeof *r);
-            if (!r)
-                return -1;
-            l->reads = r;
-            l->cap = cap;
+            h->log[i] = l = grown;
         }
     }
-    int64_t at = l->first + l->n;
+    double *x = rv__entry(h, l, l->end);
     for (int c = 0; c < nc; c++)
-        l->k[at * nc + c] = 1.0 + rv__history_trace(h, i, c, t);
-    l->t[at] = t;
-    l->reads[at] = 0;
-    l->n++;
+        x[RV__ENTRY_K + c] = 1.0 + rv__history_trace(h, i, c, t);
+    x[RV__ENTRY_T] = t;
+    x[RV__ENTRY_READS] = 0.0;
+    l->end++;
     return 0;
 }
 
 double rv__history_trace(const rv__post_history *h, int64_t i, int c, double t)
 {
-    const rv__spike_log *l = &h->log[i];
-    int nc = h->n_channels;
-    /* the newest live entry before t, by bisection */
-    int64_t lo = l->first, hi = l->first + l->n;
-    while (lo < hi) {
-        int64_t mid = (lo + hi) / 2;
-        if (l->t[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo > l->first)
-        return l->k[(lo - 1) * nc + c] * exp(-(t - l->t[lo - 1]) / h->tau[c]);
-    if (l->base_t < t)
-        return l->base_k[c] * exp(-(t - l->base_t) / h->tau[c]);
-    return 0.0;
-}
-
-void rv__history_prune(rv__post_history *h, int64_t i)
-{
-    rv__spike_log *l = &h->log[i];
-    int nc = h->n_channels;
-    while (l->n > 0 && l->reads[l->first] >= h->n_readers[i]) {
-        l->base_t = l->t[l->first];
-        for (int c = 0; c < nc; c++)
-            l->base_k[c] = l->k[l->first * nc + c];
-        l->first++;
-        l->n--;
-    }
+    const rv__spike_log *l = h->log[i];
+    if (!l)
+        return 0.0;
+    /* the newest entry before t, searched from the newest back: the
+       queries are about recent times (the current one, when a spike is
+       appended; a delay ago, when a synapse is updated) */
+    uint32_t lo = l->end;
+    while (lo > l->dropped && !(rv__entry(h, l, lo - 1)[RV__ENTRY_T] < t))
+        lo--;
+    if (lo == 0)
+        return 0.0;
+    const double *x = rv__entry(h, l, lo - 1);
+    if (!(x[RV__ENTRY_T] < t))   /* the base, if it is not before t */
+        return 0.0;
+    return x[RV__ENTRY_K + c] * exp(-(t - x[RV__ENTRY_T]) / h->tau[c]);
 }
 
 void rv__history_clear(rv__post_history *h, int64_t n)
 {
-    if (!h)
-        return;
-    for (int64_t i = 0; i < n; i++) {
-        h->log[i].first = 0;
-        h->log[i].n = 0;
-        h->log[i].base_t = -INFINITY;
-        memset(h->log[i].base_k, 0, sizeof h->log[i].base_k);
-    }
+    for (int64_t i = 0; h && i < n; i++)
+        if (h->log[i])
+            h->log[i]->dropped = h->log[i]->end = 0;
 }
 
 void rv__history_free(rv__post_history *h, int64_t n)
 {
     if (!h)
         return;
-    for (int64_t i = 0; h->log && i < n; i++) {
-        rv__free(h->log[i].t);
-        rv__free(h->log[i].k);
-        rv__free(h->log[i].reads);
-    }
+    for (int64_t i = 0; h->log && i < n; i++)
+        rv__free(h->log[i]);
     rv__free(h->log);
-    rv__free(h->n_readers);
     rv__free(h);
 }

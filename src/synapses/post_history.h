@@ -4,13 +4,24 @@
  *
  * STDP updates a synapse's weight when a presynaptic spike reaches it; the
  * post-synaptic spikes since its previous presynaptic spike are read back
- * from this log.  Each entry holds the spike time and, for every trace
- * time constant in use on the neuron (a "channel"), the value of the
- * post-synaptic trace K(t) = sum over spikes of e^(-(t - t_k)/tau) just
- * after the spike.  An entry is dropped once every plastic synapse onto the
- * neuron has read it (each synapse reads each entry exactly once); the
- * newest dropped one is kept as a base, so the trace stays known at any
- * later time.
+ * from this log.  Each entry holds the spike time, how many synapses have
+ * read it, and, for every trace time constant in use on the neuron (a
+ * "channel"), the value of the post-synaptic trace
+ * K(t) = sum over spikes of e^(-(t - t_k)/tau) just after the spike.  An
+ * entry is dropped once every plastic synapse onto the neuron (a "reader")
+ * has read it (each reads each entry exactly once); the newest dropped one
+ * stays as a base, so the trace is known at any later time.
+ *
+ * Layout: one block per neuron, its counts then its entries, so that a
+ * synapse's update touches one memory region of its target (the updates
+ * jump from target to target: each is a likely cache miss).  An entry is
+ * `stride` doubles: time, read count (exact in a double), one trace value
+ * per channel.  Entries [0, dropped) are read by every reader (the last of
+ * them is the base); [dropped, end) are live.
+ *
+ * Memory: a neuron keeps every spike since the oldest last arrival among
+ * its readers, so a reader whose presynaptic neuron stays silent keeps the
+ * log of its target growing (as in NEST).
  */
 #ifndef RV_POST_HISTORY_H
 #define RV_POST_HISTORY_H
@@ -22,20 +33,18 @@
 #define RV__MAX_TRACE_CHANNELS 8
 
 typedef struct rv__spike_log {
-    double *t;
-    double *k;              /* [entry][channel] */
-    uint32_t *reads;
-    int64_t first, n, cap;  /* live entries are [first, first + n) */
-    /* the newest dropped entry: the trace before the live entries */
-    double base_t;
-    double base_k[RV__MAX_TRACE_CHANNELS];
+    uint32_t readers;         /* plastic synapses onto the neuron */
+    uint32_t dropped, end, cap;
+    double e[];               /* cap entries of `stride` doubles */
 } rv__spike_log;
+
+enum { RV__ENTRY_T, RV__ENTRY_READS, RV__ENTRY_K };
 
 typedef struct rv__post_history {
     int n_channels;
+    int stride;               /* doubles per entry: 2 + n_channels */
     double tau[RV__MAX_TRACE_CHANNELS];
-    rv__spike_log *log;     /* per neuron */
-    uint32_t *n_readers;    /* plastic synapses onto each neuron */
+    rv__spike_log **log;      /* per neuron; NULL for a neuron without readers */
 } rv__post_history;
 
 struct rv_sim;
@@ -43,15 +52,25 @@ struct rv__pop;
 
 /* The channel of time constant tau on a population, added if new. */
 rv_status rv__history_channel(struct rv_sim *sim, struct rv__pop *p, double tau, int *channel);
-/* Appends a spike of neuron i at time t. */
+/* Forgets the readers (before a run counts them again). */
+void rv__history_clear_readers(rv__post_history *h, int64_t n);
+/* One more reader of neuron i's log; -1 if out of memory. */
+int rv__history_add_reader(rv__post_history *h, int64_t i);
+/* Appends a spike of neuron i at time t (nothing if it has no reader),
+ * first dropping the entries every reader has read; -1 if out of memory. */
 int rv__history_append(rv__post_history *h, int64_t i, double t);
-/* Drops the entries of neuron i that every reader has read. */
-void rv__history_prune(rv__post_history *h, int64_t i);
 /* Forgets every spike (reset). */
 void rv__history_clear(rv__post_history *h, int64_t n);
 void rv__history_free(rv__post_history *h, int64_t n);
 
-/* The trace of channel c just before time t (spikes at t excluded). */
+/* The trace of channel c of neuron i just before time t (spikes at t
+ * excluded). */
 double rv__history_trace(const rv__post_history *h, int64_t i, int c, double t);
+
+/* Entry e of a log. */
+static inline double *rv__entry(const rv__post_history *h, const rv__spike_log *l, int64_t e)
+{
+    return (double *)l->e + e * h->stride;
+}
 
 #endif

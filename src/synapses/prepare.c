@@ -69,9 +69,7 @@ rv_status rv__prepare_synapses(rv_sim *sim)
             return st;
     sim->plastic = 0;
     for (int32_t k = 0; k < sim->n_pops; k++)
-        if (sim->pops[k]->history)
-            memset(sim->pops[k]->history->n_readers, 0,
-                   (size_t)sim->pops[k]->n * sizeof *sim->pops[k]->history->n_readers);
+        rv__history_clear_readers(sim->pops[k]->history, sim->pops[k]->n);
     for (int32_t k = 0; k < sim->n_projs; k++) {
         rv__proj *p = sim->projs[k];
         rv__pop *post = sim->pops[p->post];
@@ -86,7 +84,8 @@ rv_status rv__prepare_synapses(rv_sim *sim)
         if ((st = rv__history_channel(sim, post, p->syn->trace_tau(p), &p->trace_channel)))
             return st;
         for (int64_t j = 0; j < p->n_compact; j++)
-            post->history->n_readers[p->target[j]]++;
+            if (rv__history_add_reader(post->history, p->target[j]))
+                return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
     }
     return RV_OK;
 }

@@ -139,40 +139,66 @@ static double depress(double w, double k_minus, const rule *r)
     return clip(w - r->a_minus * f * k_minus, r);
 }
 
+/* What the updates of one batch of synapses (one presynaptic spike) share:
+ * the rule when every synapse has the same parameters, e^(-eps/tau_minus),
+ * and the last K+ decay factor (the synapses of one presynaptic neuron
+ * usually share their delay and last arrival, hence the factor). */
+typedef struct batch {
+    int shared_rule;
+    rule r;
+    double eps, eps_decay;
+    double gap, tau, gap_decay;   /* the last ts - t_last, tau_plus, e^(-gap/tau) */
+} batch;
+
+static double k_plus_decay(batch *b, double gap, double tau_plus)
+{
+    if (gap != b->gap || tau_plus != b->tau) {
+        b->gap = gap;
+        b->tau = tau_plus;
+        b->gap_decay = exp(-gap / tau_plus);
+    }
+    return b->gap_decay;
+}
+
 /* The update of synapse j for the presynaptic spike in c, then its
  * transmission. */
-static void update_synapse(const rv__syn_ctx *c, int64_t j)
+static void update_synapse(const rv__syn_ctx *c, int64_t j, batch *b)
 {
     const rv__proj *p = c->p;
     rv__post_history *h = c->post->history;
     double *w = &p->state[0][j];
     double *k_plus = &p->state[rv__state_internal(p) + K_PLUS][j];
     double *t_last = &p->state[rv__state_internal(p) + T_LAST][j];
-    rule r = rule_of(p, j);
+    rule own;
+    const rule *r = b->shared_rule ? &b->r : (own = rule_of(p, j), &own);
     double delay = rv__delay_of(p, j) * c->dt;
     double dd = rv__col(&p->extra[FRACTION], j) * delay;
     double ts = c->t + (delay - dd);
     uint32_t i = p->target[j];
-    rv__spike_log *log = &h->log[i];
-    double eps = 1e-6 * c->dt;
-    /* post spikes seen at the synapse in [t_last, ts): potentiation */
-    int64_t e = log->first, end = log->first + log->n;
-    while (e < end && log->t[e] + dd < *t_last - eps)
-        e++;
-    for (; e < end && log->t[e] + dd < ts - eps; e++) {
-        double seen = log->t[e] + dd;
+    rv__spike_log *log = h->log[i];
+    double eps = b->eps;
+    /* post spikes seen at the synapse in [t_last, ts): potentiation.  The
+       first of them is found from the newest entry back: entries newer
+       than t_last are the post spikes since this synapse's last arrival,
+       which the loop below reads anyway, while older ones may be many (a
+       silent synapse onto the same neuron keeps them alive). */
+    int64_t end = log->end, e = end;
+    while (e > log->dropped && rv__entry(h, log, e - 1)[RV__ENTRY_T] + dd >= *t_last - eps)
+        e--;
+    for (; e < end; e++) {
+        double *x = rv__entry(h, log, e), seen = x[RV__ENTRY_T] + dd;
+        if (!(seen < ts - eps))
+            break;
         if (*k_plus > 0.0)
-            *w = potentiate(*w, *k_plus * exp(-(seen - *t_last) / r.tau_plus), &r);
-        log->reads[e]++;
+            *w = potentiate(*w, *k_plus * exp(-(seen - *t_last) / r->tau_plus), r);
+        x[RV__ENTRY_READS] += 1.0;
     }
     /* the arrival: depression with the post trace just before it (the
        trace of the spikes before ts - dd - eps, taken at ts - dd) */
-    double k_minus = rv__history_trace(h, i, p->trace_channel, ts - dd - eps)
-                     * exp(-eps / r.tau_minus);
-    *w = depress(*w, k_minus, &r);
-    *k_plus = *k_plus * exp(-(ts - *t_last) / r.tau_plus) + 1.0;
+    double k_minus = rv__history_trace(h, i, p->trace_channel, ts - dd - eps) * b->eps_decay;
+    *w = depress(*w, k_minus, r);
+    *k_plus = *k_plus * k_plus_decay(b, ts - *t_last, r->tau_plus) + 1.0;
     *t_last = ts;
-    rv__history_prune(h, i);
     rv__syn_deliver(c, j, *w, c->post->n);
 }
 
@@ -187,12 +213,34 @@ static int64_t ready_step(const rv__syn_ctx *c, int64_t j)
     return (int64_t)ceil(needed / c->dt - 1.0 - 1e-9);
 }
 
+/* The time constant of the post-synaptic trace this projection reads
+ * (check() made the columns involved uniform). */
+static double trace_tau(const rv__proj *p)
+{
+    int vogels = (int)rv__col(&p->extra[TIMING_RULE], 0) == VOGELS_2011;
+    return rv__col(&p->extra[vogels ? TAU : TAU_MINUS], 0);
+}
+
 static void transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
+    const rv__proj *p = c->p;
+    batch b = {.shared_rule = 1, .eps = 1e-6 * c->dt, .gap = NAN};
+    for (int k = 0; k < N_PARAMS; k++)
+        b.shared_rule &= p->extra[k].v == NULL;
+    if (b.shared_rule)
+        b.r = rule_of(p, 0);
+    b.eps_decay = exp(-b.eps / trace_tau(p));
+    /* with f >= 1/2 everything needed is known when the spike is delivered */
+    const rv__dcol *f = &p->extra[FRACTION];
+    if (!f->v && f->all >= 0.5) {
+        for (int64_t j = begin; j < end; j++)
+            update_synapse(c, j, &b);
+        return;
+    }
     for (int64_t j = begin; j < end; j++) {
         int64_t ready = ready_step(c, j);
         if (ready <= c->now_step)
-            update_synapse(c, j);
+            update_synapse(c, j, &b);
         else
             rv__defer(c, j, ready);
     }
@@ -233,14 +281,6 @@ static int64_t check(const rv__proj *p, const char **msg)
         }
     }
     return -1;
-}
-
-/* The time constant of the post-synaptic trace this projection reads
- * (check() made the columns involved uniform). */
-static double trace_tau(const rv__proj *p)
-{
-    int vogels = (int)rv__col(&p->extra[TIMING_RULE], 0) == VOGELS_2011;
-    return rv__col(&p->extra[vogels ? TAU : TAU_MINUS], 0);
 }
 
 const rv__synmodel rv__syn_stdp = {

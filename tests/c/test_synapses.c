@@ -286,6 +286,57 @@ static void test_stdp_heterogeneous_tau_minus(void)
     rv_sim_free(s.sim);
 }
 
+/* A synapse whose presynaptic neuron stays silent keeps its target's spike
+ * log growing (every entry must wait for its read), while another synapse
+ * onto the same neuron reads on: after 150 post spikes its one late
+ * arrival sees all of them, against the closed form (this exercises the
+ * log's sliding and growth). */
+static void test_stdp_silent_reader(void)
+{
+    enum { N_POST = 150, N_A = 200 };
+    rv_sim *sim = new_sim(1, 1);
+    double pre[N_A + 2], drive[N_POST], D = 2.0, w0 = 0.4;
+    for (int k = 0; k < N_A; k++)
+        pre[k] = 25.0 + 7.0 * k;                  /* A: every 7 ms */
+    pre[N_A] = 20.0;                              /* B: at 20 ms ... */
+    pre[N_A + 1] = 1600.0;                        /* ... and after 1.5 s of silence */
+    for (int k = 0; k < N_POST; k++)
+        drive[k] = 30.0 + 10.0 * k;
+    int64_t counts[2] = {N_A, 2}, one = N_POST;
+    int32_t src = ssa_many(sim, 2, pre, counts), drv = ssa_many(sim, 1, drive, &one);
+    int32_t post = pop_new(sim, "IF_curr_exp", 1);
+    set_all(sim, post, "tau_syn_E", 0.1);
+    set_all(sim, post, "tau_refrac", 1.0);
+    connect_one(sim, drv, 0, post, 0, "excitatory", 200.0, 1.0);
+    double ap = A_PLUS, am = A_MINUS, tp = TAU_PLUS, tm = TAU_MINUS;
+    rv_values v[6] = {{"weight", &w0, 1},  {"delay", &D, 1},   {"A_plus", &ap, 1},
+                      {"A_minus", &am, 1}, {"tau_plus", &tp, 1}, {"tau_minus", &tm, 1}};
+    int32_t proj;
+    OK(sim, rv_proj_create(sim, src, post, "excitatory", "STDPSynapse", &proj));
+    uint32_t from[2] = {0, 1}, to[2] = {0, 0};
+    OK(sim, rv_proj_connect(sim, proj, 2, from, to, v, 6));
+    OK(sim, rv_rec_set(sim, post, "spikes", NULL, 0, 1));
+    OK(sim, rv_sim_run_until(sim, 1610.0));
+    int64_t n;
+    double *t_post = spikes_of(sim, post, 0, &n), w[2];
+    CHECK(n == N_POST);
+    OK(sim, rv_proj_get(sim, proj, "weight", w));
+    /* B (f = 1: the arrivals at the spike times, post spikes seen D later):
+       each post spike potentiates with K+ of the arrival at 20 ms, then the
+       arrival at 1600 ms depresses with K- of them all */
+    double x = w0, k_minus = 0.0;
+    for (int64_t k = 0; k < n; k++) {
+        double seen = t_post[k] + D;
+        x = fmin(1.0, x + A_PLUS * exp(-(seen - 20.0) / TAU_PLUS));
+        k_minus += exp(-(1600.0 - seen) / TAU_MINUS);
+    }
+    x = fmax(0.0, x - A_MINUS * k_minus);
+    CHECK_NEAR(w[1], x, 1e-12);
+    CHECK(w[0] != w0);   /* A did learn */
+    free(t_post);
+    rv_sim_free(sim);
+}
+
 /* Poisson-driven plastic synapses: the same weights for 1 and 3 threads,
  * with f = 1 and with the deferred updates of f = 0; reset repeats. */
 static void plastic_run(int threads, double f, double *w, int64_t n)
@@ -492,6 +543,7 @@ int main(void)
     test_stdp_ties();
     test_stdp_set_between_runs();
     test_stdp_heterogeneous_tau_minus();
+    test_stdp_silent_reader();
     test_stdp_threads();
     test_parameter_rules();
     test_multi_quantal_state();
