@@ -4,6 +4,10 @@ End-to-end runs of the Vogels-Abbott network:
 * PyNN 0.13.0's own examples/VAbenchmarks.py, unchanged, with the simulator
   name "ranvier", for COBA and CUBA (from the unpacked source distribution
   that scripts/setup.sh fetches into build/pynn-sdist/);
+* PyNN's example scripts for the standard library's models and synapse
+  dynamics (Izhikevich.py, simple_STDP.py, tsodyksmarkram.py,
+  cell_type_demonstration.py, ...), unchanged, with "ranvier", drawing
+  their figures where they can;
 * our examples/vogels_abbott.py, which must run and write its PNG;
 * the PyNN example in README.md, which must print what the README shows.
 
@@ -85,6 +89,32 @@ def test_pynn_vabenchmarks_unchanged(benchmark, tmp_path):
     _check_rates(_rates(output), benchmark, output)
     # It also writes its recorded spikes with the backend's write_data().
     assert glob.glob(str(tmp_path / "Results" / "**" / "*.pkl"), recursive=True), _tail(output)
+
+
+# PyNN 0.13.0's examples for the models of issue 3, and whether each takes
+# --plot-figure (then it must also write a PNG).
+PYNN_EXAMPLES = [
+    ("Izhikevich.py", True), ("simple_STDP.py", True), ("tsodyksmarkram.py", True),
+    ("cell_type_demonstration.py", True), ("multi_synapse.py", True),
+    ("monolith_vs_composed.py", True), ("HH_cond_exp2.py", False), ("gif_neuron.py", True),
+    ("stochastic_synapses.py", True), ("stochastic_tsodyksmarkram.py", True),
+    ("multiquantal_synapses.py", True), ("stdp_network.py", False),
+]
+
+
+@pytest.mark.parametrize("name, plots", PYNN_EXAMPLES, ids=[n for n, _ in PYNN_EXAMPLES])
+def test_pynn_feature_examples_unchanged(name, plots, tmp_path):
+    vab = _find_vabenchmarks()
+    if vab is None:
+        pytest.skip("PyNN 0.13.0's source distribution is not in build/pynn-sdist "
+                    "(scripts/setup.sh fetches it)")
+    script = os.path.join(os.path.dirname(vab), name)
+    output = _run([script] + (["--plot-figure"] if plots else []) + ["ranvier"],
+                  cwd=str(tmp_path))
+    assert "Traceback" not in output, _tail(output)
+    if plots:
+        pngs = glob.glob(str(tmp_path / "**" / "*.png"), recursive=True)
+        assert pngs, "no figure written:\n%s" % _tail(output)
 
 
 def test_our_vogels_abbott_example(tmp_path):

@@ -123,6 +123,14 @@ def run_single(sim, model, drive, integrator="fixed"):
                        sim.StaticSynapse(weight=w_e, delay=DELAY), receptor_type="excitatory")
         sim.Projection(inh, cell, sim.AllToAllConnector(),
                        sim.StaticSynapse(weight=w_i, delay=DELAY), receptor_type="inhibitory")
+    v, spikes = run_and_read(sim, cell, integrator, T)
+    assert v.shape == (int(round(T / DT)) + 1,)
+    return v, spikes
+
+
+def run_and_read(sim, cell, integrator, t_stop):
+    """Runs to t_stop and ends; v of the one-cell population on the grid
+    and its spike times."""
     if integrator == "cvode":
         # PyNN records every CVODE step; record on the grid directly instead
         vec = h.Vector()
@@ -130,7 +138,7 @@ def run_single(sim, model, drive, integrator="fixed"):
         cell.record("spikes")
     else:
         cell.record(["v", "spikes"])
-    sim.run(T)
+    sim.run(t_stop)
     seg = cell.get_data().segments[0]
     if integrator == "cvode":
         v = np.array(vec)
@@ -138,7 +146,6 @@ def run_single(sim, model, drive, integrator="fixed"):
         v = np.asarray(seg.analogsignals[0].magnitude)[:, 0]
     spikes = np.asarray(seg.spiketrains[0].magnitude)
     sim.end()
-    assert v.shape == (int(round(T / DT)) + 1,)
     return v, spikes
 
 
@@ -278,18 +285,7 @@ def run_composed(sim, i_offset, integrator="fixed"):
         source = sim.Population(1, sim.SpikeSourceArray(spike_times=[t]))
         sim.Projection(source, cell, sim.AllToAllConnector(),
                        sim.StaticSynapse(weight=weight, delay=1.5), receptor_type=receptor)
-    if integrator == "cvode":
-        vec = h.Vector()
-        vec.record(cell[0]._cell.source_section(0.5)._ref_v, DT)
-        cell.record("spikes")
-    else:
-        cell.record(["v", "spikes"])
-    sim.run(200.0)
-    seg = cell.get_data().segments[0]
-    v = np.array(vec) if integrator == "cvode" else seg.analogsignals[0].magnitude[:, 0]
-    spikes = np.asarray(seg.spiketrains[0].magnitude)
-    sim.end()
-    return np.asarray(v), spikes
+    return run_and_read(sim, cell, integrator, 200.0)
 
 
 @pytest.mark.parametrize("i_offset", [0.0, 0.9])
