@@ -334,15 +334,14 @@ static PyObject *Sim_pop_get_state(SimObject *self, PyObject *args)
     return pop_get(self, args, rv_pop_get_state);
 }
 
-/* (pop, idx or None, offsets, times) */
-static PyObject *Sim_pop_set_spike_times(SimObject *self, PyObject *args)
+/* Sets one list per neuron (compressed rows: offsets, values) of the
+ * neurons idx (all when None): the array parameter `name`, or the spike
+ * times when name is NULL. */
+static PyObject *set_lists(SimObject *self, int pop, const char *name, PyObject *idx_obj,
+                           PyObject *off_obj, PyObject *v_obj)
 {
-    int pop;
-    PyObject *idx_obj, *off_obj, *t_obj;
-    Array idx, off, t;
+    Array idx, off, v;
     rv_pop_info info;
-    if (check_open(self) || !PyArg_ParseTuple(args, "iOOO", &pop, &idx_obj, &off_obj, &t_obj))
-        return NULL;
     CALL(self, rv_pop_get_info(self->sim, pop, &info));
     if (get_array(idx_obj, "idx", I64, 8, 0, 1, &idx))
         return NULL;
@@ -350,7 +349,7 @@ static PyObject *Sim_pop_set_spike_times(SimObject *self, PyObject *args)
         release(&idx);
         return NULL;
     }
-    if (get_array(t_obj, "times", F64, 8, 0, 0, &t)) {
+    if (get_array(v_obj, "values", F64, 8, 0, 0, &v)) {
         release(&idx);
         release(&off);
         return NULL;
@@ -359,17 +358,29 @@ static PyObject *Sim_pop_set_spike_times(SimObject *self, PyObject *args)
     rv_status st = RV_OK;
     if (off.n != n + 1)
         PyErr_Format(PyExc_ValueError, "offsets must have %zd entries, not %zd", n + 1, off.n);
-    else if (((int64_t *)off.buf)[n] > t.n)
-        PyErr_SetString(PyExc_ValueError, "offsets point past the end of times");
+    else if (((int64_t *)off.buf)[n] > v.n)
+        PyErr_SetString(PyExc_ValueError, "offsets point past the end of values");
+    else if (name)
+        st = rv_pop_set_array_param(self->sim, pop, name, idx.buf, n, off.buf, v.buf);
     else
-        st = rv_pop_set_spike_times(self->sim, pop, idx.buf, n, off.buf, t.buf);
+        st = rv_pop_set_spike_times(self->sim, pop, idx.buf, n, off.buf, v.buf);
     release(&idx);
     release(&off);
-    release(&t);
+    release(&v);
     if (PyErr_Occurred())
         return NULL;
     CALL(self, st);
     Py_RETURN_NONE;
+}
+
+/* (pop, idx or None, offsets, times) */
+static PyObject *Sim_pop_set_spike_times(SimObject *self, PyObject *args)
+{
+    int pop;
+    PyObject *idx_obj, *off_obj, *t_obj;
+    if (check_open(self) || !PyArg_ParseTuple(args, "iOOO", &pop, &idx_obj, &off_obj, &t_obj))
+        return NULL;
+    return set_lists(self, pop, NULL, idx_obj, off_obj, t_obj);
 }
 
 /* (pop, index) -> bytes of float64 */
@@ -399,38 +410,10 @@ static PyObject *Sim_pop_set_array_param(SimObject *self, PyObject *args)
     int pop;
     const char *name;
     PyObject *idx_obj, *off_obj, *v_obj;
-    Array idx, off, v;
-    rv_pop_info info;
     if (check_open(self)
         || !PyArg_ParseTuple(args, "isOOO", &pop, &name, &idx_obj, &off_obj, &v_obj))
         return NULL;
-    CALL(self, rv_pop_get_info(self->sim, pop, &info));
-    if (get_array(idx_obj, "idx", I64, 8, 0, 1, &idx))
-        return NULL;
-    if (get_array(off_obj, "offsets", I64, 8, 0, 0, &off)) {
-        release(&idx);
-        return NULL;
-    }
-    if (get_array(v_obj, "values", F64, 8, 0, 0, &v)) {
-        release(&idx);
-        release(&off);
-        return NULL;
-    }
-    Py_ssize_t n = idx.buf ? idx.n : (Py_ssize_t)info.size;
-    rv_status st = RV_OK;
-    if (off.n != n + 1)
-        PyErr_Format(PyExc_ValueError, "offsets must have %zd entries, not %zd", n + 1, off.n);
-    else if (((int64_t *)off.buf)[n] > v.n)
-        PyErr_SetString(PyExc_ValueError, "offsets point past the end of values");
-    else
-        st = rv_pop_set_array_param(self->sim, pop, name, idx.buf, n, off.buf, v.buf);
-    release(&idx);
-    release(&off);
-    release(&v);
-    if (PyErr_Occurred())
-        return NULL;
-    CALL(self, st);
-    Py_RETURN_NONE;
+    return set_lists(self, pop, name, idx_obj, off_obj, v_obj);
 }
 
 /* (pop, name, idx or None) -> (offsets, values): the lists of the neurons

@@ -210,24 +210,6 @@ rv_status rv_pop_get_info(rv_sim *sim, int32_t pop, rv_pop_info *out)
     return RV_OK;
 }
 
-static int obeys(rv__rule rule, double x)
-{
-    switch (rule) {
-    case RV__POSITIVE:
-        return isfinite(x) && x > 0;
-    case RV__NONNEG:
-        return isfinite(x) && x >= 0;
-    case RV__UNIT:
-        return x >= 0 && x <= 1;
-    case RV__NONNEG_OR_INF:
-        return x >= 0;  /* false for NaN */
-    case RV__RATE:
-        return x >= 0 && x <= 1e9;
-    default:
-        return isfinite(x);
-    }
-}
-
 /* Shared argument checks of the set/get functions: pointers, handle, index
  * list, value count.  Gives the population and the number addressed. */
 static rv_status check_access(rv_sim *sim, const char *fn, int32_t pop, const char *name,
@@ -284,7 +266,7 @@ rv_status rv_pop_set_param(rv_sim *sim, int32_t pop, const char *name, const int
                         name);
     const rv__param_desc *d = &p->model->params[k];
     for (int64_t j = 0; j < (n_values == 1 ? 1 : count); j++)
-        if (!obeys(d->rule, values[j]))
+        if (!rv__obeys(d->rule, values[j]))
             return rv__fail(sim, RV_ERR_VALUE,
                             "%s: %s parameter '%s' = %g (%s) is invalid; it must be %s", fn,
                             p->model->name, name, values[j], d->unit, rv__rule_text(d->rule));
@@ -414,7 +396,7 @@ static rv_status replace_lists(rv_sim *sim, const char *fn, const rv__pop *p,
         return rv__fail(sim, RV_ERR_NULL, "%s: %s values are NULL", fn, d->name);
     for (int64_t k = 0; k < count; k++) {
         for (int64_t j = offsets[k]; j < offsets[k + 1]; j++) {
-            if (!obeys(d->rule, values[j]))
+            if (!rv__obeys(d->rule, values[j]))
                 return rv__fail(sim, RV_ERR_VALUE,
                                 "%s: %s parameter '%s' has the value %g (%s) for neuron %lld, "
                                 "which is invalid; it must be %s", fn, p->model->name, d->name,
@@ -505,24 +487,37 @@ static int find_lists(const rv__pop *p, const char *name, const rv__array_desc *
     return 0;
 }
 
-rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name, const int64_t *idx,
-                                 int64_t n_idx, const int64_t *offsets, const double *values)
+/* The lists `name` of population pop (name NULL: its spike times), for the
+ * public functions below: their population, description and place (k < 0:
+ * the schedule). */
+static rv_status lists_of(rv_sim *sim, const char *fn, int32_t pop, const char *name,
+                          rv__pop **p, const rv__array_desc **d, int *k)
 {
-    static const char fn[] = "rv_pop_set_array_param";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__pop *p;
-    rv_status st = rv__get_pop(sim, fn, pop, &p);
+    rv_status st = rv__get_pop(sim, fn, pop, p);
     if (st)
         return st;
-    if (!name)
-        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
+    if (!name) {
+        if (!(*p)->model->uses_schedule)
+            return rv__fail(sim, RV_ERR_NAME, "%s: %s has no spike times", fn,
+                            (*p)->model->name);
+        name = spike_times_desc.name;
+    }
+    if (!find_lists(*p, name, d, k))
+        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
+                        (*p)->model->name, name);
+    return RV_OK;
+}
+
+static rv_status set_lists(rv_sim *sim, const char *fn, int32_t pop, const char *name,
+                           const int64_t *idx, int64_t n_idx, const int64_t *offsets,
+                           const double *values)
+{
+    rv__pop *p;
     const rv__array_desc *d;
     int k;
-    if (!find_lists(p, name, &d, &k))
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
-                        p->model->name, name);
+    rv_status st = lists_of(sim, fn, pop, name, &p, &d, &k);
+    if (st)
+        return st;
     rv__lists sched = {p->sched_off, p->sched_t};
     rv__lists *cur = k >= 0 ? &p->arrays[k] : &sched;
     if ((st = replace_lists(sim, fn, p, d, cur, idx, n_idx, offsets, values)))
@@ -535,6 +530,31 @@ rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name, con
     return RV_OK;
 }
 
+static rv_status get_list(rv_sim *sim, const char *fn, int32_t pop, const char *name,
+                          int64_t index, double *out, int64_t cap, int64_t *n_out)
+{
+    rv__pop *p;
+    const rv__array_desc *d;
+    int k;
+    rv_status st = lists_of(sim, fn, pop, name, &p, &d, &k);
+    if (st)
+        return st;
+    rv__lists sched = {p->sched_off, p->sched_t};
+    return read_list(sim, fn, p, k >= 0 ? &p->arrays[k] : &sched, index, out, cap, n_out);
+}
+
+rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name, const int64_t *idx,
+                                 int64_t n_idx, const int64_t *offsets, const double *values)
+{
+    static const char fn[] = "rv_pop_set_array_param";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    if (!name)
+        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
+    return set_lists(sim, fn, pop, name, idx, n_idx, offsets, values);
+}
+
 rv_status rv_pop_get_array_param(rv_sim *sim, int32_t pop, const char *name, int64_t index,
                                  double *out, int64_t cap, int64_t *n_out)
 {
@@ -542,58 +562,27 @@ rv_status rv_pop_get_array_param(rv_sim *sim, int32_t pop, const char *name, int
     if (!sim)
         return RV_ERR_NULL;
     rv__clear_error(sim);
-    rv__pop *p;
-    rv_status st = rv__get_pop(sim, fn, pop, &p);
-    if (st)
-        return st;
     if (!name)
         return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
-    const rv__array_desc *d;
-    int k;
-    if (!find_lists(p, name, &d, &k))
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
-                        p->model->name, name);
-    rv__lists sched = {p->sched_off, p->sched_t};
-    return read_list(sim, fn, p, k >= 0 ? &p->arrays[k] : &sched, index, out, cap, n_out);
+    return get_list(sim, fn, pop, name, index, out, cap, n_out);
 }
 
 rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, int64_t n_idx,
                                  const int64_t *offsets, const double *times)
 {
-    static const char fn[] = "rv_pop_set_spike_times";
     if (!sim)
         return RV_ERR_NULL;
     rv__clear_error(sim);
-    rv__pop *p;
-    rv_status st = rv__get_pop(sim, fn, pop, &p);
-    if (st)
-        return st;
-    if (!p->model->uses_schedule)
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s takes no spike times", fn, p->model->name);
-    rv__lists sched = {p->sched_off, p->sched_t};
-    if ((st = replace_lists(sim, fn, p, &spike_times_desc, &sched, idx, n_idx, offsets, times)))
-        return st;
-    p->sched_off = sched.off;
-    p->sched_t = sched.val;
-    p->dirty = 1;
-    return RV_OK;
+    return set_lists(sim, "rv_pop_set_spike_times", pop, NULL, idx, n_idx, offsets, times);
 }
 
 rv_status rv_pop_get_spike_times(rv_sim *sim, int32_t pop, int64_t index, double *out,
                                  int64_t cap, int64_t *n_out)
 {
-    static const char fn[] = "rv_pop_get_spike_times";
     if (!sim)
         return RV_ERR_NULL;
     rv__clear_error(sim);
-    rv__pop *p;
-    rv_status st = rv__get_pop(sim, fn, pop, &p);
-    if (st)
-        return st;
-    if (!p->model->uses_schedule)
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no spike times", fn, p->model->name);
-    rv__lists sched = {p->sched_off, p->sched_t};
-    return read_list(sim, fn, p, &sched, index, out, cap, n_out);
+    return get_list(sim, "rv_pop_get_spike_times", pop, NULL, index, out, cap, n_out);
 }
 
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len)

@@ -126,6 +126,9 @@ const rv__model *rv__find_model(const char *name);
 const rv__model *rv__model_at(int i);
 
 /* The rule as text, for messages ("> 0", ...). */
+/* Whether x obeys the rule (the one check of neuron and synapse parameters),
+ * and the rule in words. */
+int rv__obeys(rv__rule rule, double x);
 const char *rv__rule_text(rv__rule rule);
 
 /* Index of a name in a model's tables, or -1. */

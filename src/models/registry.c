@@ -2,6 +2,7 @@
  * The table of built-in models and name lookups.  A new model is one file
  * in src/models plus one line here.
  */
+#include <math.h>
 #include <string.h>
 
 #include "models/model.h"
@@ -84,6 +85,24 @@ int rv__receptor_index(const rv__model *m, const char *name)
 }
 
 /* ---- public introspection ------------------------------------------------ */
+
+int rv__obeys(rv__rule rule, double x)
+{
+    switch (rule) {
+    case RV__POSITIVE:
+        return isfinite(x) && x > 0;
+    case RV__NONNEG:
+        return isfinite(x) && x >= 0;
+    case RV__UNIT:
+        return x >= 0 && x <= 1;
+    case RV__NONNEG_OR_INF:
+        return x >= 0;  /* false for NaN */
+    case RV__RATE:
+        return x >= 0 && x <= 1e9;
+    default:
+        return isfinite(x);
+    }
+}
 
 const char *rv__rule_text(rv__rule rule)
 {

@@ -8,25 +8,6 @@
 
 #include "core/sim.h"
 
-/* Whether x obeys a parameter rule (as population.c checks neurons'). */
-static int obeys(rv__rule rule, double x)
-{
-    switch (rule) {
-    case RV__POSITIVE:
-        return isfinite(x) && x > 0;
-    case RV__NONNEG:
-        return isfinite(x) && x >= 0;
-    case RV__UNIT:
-        return x >= 0 && x <= 1;
-    case RV__NONNEG_OR_INF:
-        return x >= 0;
-    case RV__RATE:
-        return x >= 0 && x <= 1e9;
-    default:
-        return isfinite(x);
-    }
-}
-
 static rv_status check_synapses(rv_sim *sim, const rv__proj *p)
 {
     /* Every value must obey its parameter's rule (however it was set:
@@ -35,7 +16,7 @@ static rv_status check_synapses(rv_sim *sim, const rv__proj *p)
         const rv__dcol *c = &p->extra[k];
         const rv__param_desc *d = &p->syn->params[k];
         for (int64_t j = 0; j < (c->v ? p->n_compact : (p->n_compact > 0)); j++)
-            if (!obeys(d->rule, rv__col(c, j)))
+            if (!rv__obeys(d->rule, rv__col(c, j)))
                 return rv__fail(sim, RV_ERR_VALUE,
                                 "rv_sim_run_until: projection %d (%s), connection %lld: %s = %g%s%s "
                                 "is invalid (must be %s)", (int)p->handle, p->syn->name,
