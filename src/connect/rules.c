@@ -7,44 +7,36 @@
  *
  * Randomness: every column (target) or row (source) draws from its own
  * stream keyed by (seed, rule stream, gid), so the connections do not depend
- * on how targets are distributed.  Fixed total number first splits the
- * total over the targets from one stream (multinomial with replacement,
- * multivariate hypergeometric without), then draws each target's sources
- * from its own stream.  Parameter values drawn from distributions use
- * another stream per column or row, in connection order.
+ * on how targets are distributed: each shard makes the columns of its own
+ * targets (connect_rule.c).  Fixed total number first splits the total over
+ * the targets from one stream (multinomial with replacement, multivariate
+ * hypergeometric without), then draws each target's sources from its own
+ * stream.  Parameter values drawn from distributions use another stream per
+ * column or row, in connection order.
  *
  * Semantics follow PyNN's connectors: with replacement any source may be
  * drawn several times (multapses); without replacement, when n exceeds
  * the number of candidates every candidate is taken n / candidates times
  * and the remainder is drawn without repetition.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sim.h"
+#include "connect/rule.h"
 
-typedef struct rule_run rule_run;
-
-/* Receives a batch of connections as (pre position, post position) pairs
- * of the rule's lists; key_gid names the stream for parameter draws. */
-typedef rv_status (*rule_sink)(rule_run *r, int64_t key_gid, const int64_t *pre_pos,
-                               const int64_t *post_pos, int64_t n);
-
-struct rule_run {
-    rv_sim *sim;
-    const char *fn;
-    const rv_rule *rule;
-    uint64_t sub;               /* stream name of this application */
-    int64_t n_pre, n_post;
-    int64_t *pre_gid, *post_gid;
-    int64_t *self_of_post;      /* pre position with the same gid, or -1 */
-    int64_t *self_of_pre;       /* post position with the same gid, or -1 */
-    rule_sink sink;
-    void *sink_ctx;
-    int64_t *buf_pre, *buf_post, buf_cap;
-    uint8_t *mark;              /* scratch, all zero between uses */
-    int64_t *pool;              /* scratch for partial shuffles */
-};
+rv_status rv__rule_fail(rule_run *r, rv_status status, const char *fmt, ...)
+{
+    if (r->status == RV_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+        va_end(ap);
+        r->status = status;
+    }
+    return status;
+}
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -207,10 +199,18 @@ static rv_status emit_column(rule_run *r, int64_t j, int64_t n)
     return r->sink(r, r->post_gid[j], r->buf_pre, r->buf_post, n);
 }
 
+/* Whether this run makes column j. */
+static int mine(const rule_run *r, int64_t j)
+{
+    return !r->col_shard || r->col_shard[j] == r->shard;
+}
+
 static rv_status all_to_all(rule_run *r)
 {
     rv_status st = RV_OK;
     for (int64_t j = 0; j < r->n_post && !st; j++) {
+        if (!mine(r, j))
+            continue;
         int64_t skip = self_pre(r, j), n = 0;
         for (int64_t i = 0; i < r->n_pre; i++)
             if (i != skip)
@@ -223,11 +223,13 @@ static rv_status all_to_all(rule_run *r)
 static rv_status one_to_one(rule_run *r)
 {
     if (r->n_pre != r->n_post)
-        return rv__fail(r->sim, RV_ERR_SIZE,
+        return rv__rule_fail(r, RV_ERR_SIZE,
                         "%s: one-to-one needs lists of equal size (%lld pre, %lld post)", r->fn,
                         (long long)r->n_pre, (long long)r->n_post);
     rv_status st = RV_OK;
     for (int64_t j = 0; j < r->n_post && !st; j++) {
+        if (!mine(r, j))
+            continue;
         r->buf_pre[0] = j;
         st = emit_column(r, j, 1);
     }
@@ -240,6 +242,8 @@ static rv_status fixed_probability(rule_run *r)
     double log_q = p < 1.0 ? log1p(-p) : 0.0;
     rv_status st = RV_OK;
     for (int64_t j = 0; j < r->n_post && !st; j++) {
+        if (!mine(r, j))
+            continue;
         int64_t skip = self_pre(r, j), n = 0;
         if (p >= 1.0) {
             for (int64_t i = 0; i < r->n_pre; i++)
@@ -247,7 +251,7 @@ static rv_status fixed_probability(rule_run *r)
                     r->buf_pre[n++] = i;
         } else if (p > 0.0) {
             rv__stream s;
-            rv__stream_init(&s, r->sim->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
+            rv__stream_init(&s, r->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
             /* Geometric gaps between successes of Bernoulli(p) trials. */
             double i = -1.0;
             for (;;) {
@@ -266,7 +270,7 @@ static rv_status fixed_probability(rule_run *r)
 static rv_status check_candidates(rule_run *r, int64_t m, const char *what)
 {
     if (m <= 0 && r->rule->n > 0)
-        return rv__fail(r->sim, RV_ERR_VALUE, "%s: no %s to choose %lld from", r->fn, what,
+        return rv__rule_fail(r, RV_ERR_VALUE, "%s: no %s to choose %lld from", r->fn, what,
                         (long long)r->rule->n);
     return RV_OK;
 }
@@ -275,14 +279,16 @@ static rv_status fixed_number_pre(rule_run *r)
 {
     int64_t n = r->rule->n;
     if (reserve_buf(r, n + 1))
-        return rv__fail(r->sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+        return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
     rv_status st = RV_OK;
     for (int64_t j = 0; j < r->n_post && !st; j++) {
+        if (!mine(r, j))
+            continue;
         int64_t skip = self_pre(r, j);
         if ((st = check_candidates(r, r->n_pre - (skip >= 0), "sources")))
             return st;
         rv__stream s;
-        rv__stream_init(&s, r->sim->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
+        rv__stream_init(&s, r->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
         draw_positions(r, &s, r->n_pre, skip, n, r->buf_pre);
         st = emit_column(r, j, n);
     }
@@ -293,14 +299,14 @@ static rv_status fixed_number_post(rule_run *r)
 {
     int64_t n = r->rule->n;
     if (reserve_buf(r, n + 1))
-        return rv__fail(r->sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+        return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
     rv_status st = RV_OK;
     for (int64_t i = 0; i < r->n_pre && !st; i++) {
         int64_t skip = r->self_of_pre ? r->self_of_pre[i] : -1;
         if ((st = check_candidates(r, r->n_post - (skip >= 0), "targets")))
             return st;
         rv__stream s;
-        rv__stream_init(&s, r->sim->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->pre_gid[i]);
+        rv__stream_init(&s, r->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->pre_gid[i]);
         draw_positions(r, &s, r->n_post, skip, n, r->buf_post);
         for (int64_t k = 0; k < n; k++)
             r->buf_pre[k] = i;
@@ -311,28 +317,42 @@ static rv_status fixed_number_post(rule_run *r)
 
 static rv_status fixed_total_number(rule_run *r)
 {
+    const int64_t *count = r->total_count;
+    int64_t biggest = 0;
+    for (int64_t j = 0; j < r->n_post; j++)
+        biggest = mine(r, j) && count[j] > biggest ? count[j] : biggest;
+    if (reserve_buf(r, biggest + 1))
+        return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+    rv_status st = RV_OK;
+    for (int64_t j = 0; j < r->n_post && !st; j++) {
+        if (count[j] == 0 || !mine(r, j))
+            continue;
+        rv__stream s;
+        rv__stream_init(&s, r->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
+        draw_positions(r, &s, r->n_pre, self_pre(r, j), count[j], r->buf_pre);
+        st = emit_column(r, j, count[j]);
+    }
+    return st;
+}
+
+/* The split of fixed total number over the columns, from one stream:
+ * multinomial with replacement, multivariate hypergeometric without. */
+static rv_status split_total(rule_run *r, int64_t *count)
+{
     int64_t n = r->rule->n;
-    int64_t *count = rv__calloc((size_t)r->n_post + 1, sizeof *count);
-    if (!count)
-        return rv__fail(r->sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-    /* Candidates per target and in all. */
     int64_t cap_total = 0;
     for (int64_t j = 0; j < r->n_post; j++)
         cap_total += r->n_pre - (self_pre(r, j) >= 0);
-    if (cap_total == 0 && n > 0) {
-        rv__free(count);
-        return rv__fail(r->sim, RV_ERR_VALUE, "%s: no candidate connections for %lld", r->fn,
-                        (long long)n);
-    }
-    if (!r->rule->with_replacement && n > cap_total) {
-        rv__free(count);
-        return rv__fail(r->sim, RV_ERR_VALUE,
-                        "%s: %lld connections without replacement exceed the %lld possible "
-                        "pairs", r->fn, (long long)n, (long long)cap_total);
-    }
+    if (cap_total == 0 && n > 0)
+        return rv__rule_fail(r, RV_ERR_VALUE, "%s: no candidate connections for %lld", r->fn,
+                             (long long)n);
+    if (!r->rule->with_replacement && n > cap_total)
+        return rv__rule_fail(r, RV_ERR_VALUE,
+                             "%s: %lld connections without replacement exceed the %lld possible "
+                             "pairs", r->fn, (long long)n, (long long)cap_total);
     rv__stream split;
-    rv__stream_init(&split, r->sim->seed, RV__RNG_TOTAL, r->sub, 0);
-    int64_t left = n, cap_left = cap_total, biggest = 0;
+    rv__stream_init(&split, r->seed, RV__RNG_TOTAL, r->sub, 0);
+    int64_t left = n, cap_left = cap_total;
     for (int64_t j = 0; j < r->n_post; j++) {
         int64_t cap_j = r->n_pre - (self_pre(r, j) >= 0);
         if (cap_left <= 0)
@@ -345,21 +365,8 @@ static rv_status fixed_total_number(rule_run *r)
             count[j] = hypergeometric(&split, left, cap_j, cap_left);
         left -= count[j];
         cap_left -= cap_j;
-        biggest = count[j] > biggest ? count[j] : biggest;
     }
-    rv_status st = RV_OK;
-    if (reserve_buf(r, biggest + 1))
-        st = rv__fail(r->sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-    for (int64_t j = 0; j < r->n_post && !st; j++) {
-        if (count[j] == 0)
-            continue;
-        rv__stream s;
-        rv__stream_init(&s, r->sim->seed, RV__RNG_CONNECT, r->sub, (uint64_t)r->post_gid[j]);
-        draw_positions(r, &s, r->n_pre, self_pre(r, j), count[j], r->buf_pre);
-        st = emit_column(r, j, count[j]);
-    }
-    rv__free(count);
-    return st;
+    return RV_OK;
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -368,7 +375,7 @@ static rv_status fixed_total_number(rule_run *r)
  * arithmetic, exact up to 2^53 (and n + 1 must not overflow). */
 #define MAX_RULE_N ((int64_t)1 << 53)
 
-static rv_status check_rule(rv_sim *sim, const char *fn, const rv_rule *rule)
+rv_status rv__rule_check(rv_sim *sim, const char *fn, const rv_rule *rule)
 {
     if (!rule)
         return rv__fail(sim, RV_ERR_NULL, "%s: rule is NULL", fn);
@@ -396,287 +403,103 @@ static rv_status check_rule(rv_sim *sim, const char *fn, const rv_rule *rule)
     return rv__fail(sim, RV_ERR_VALUE, "%s: unknown rule kind %d", fn, (int)rule->kind);
 }
 
-static void run_free(rule_run *r)
+int rv__rule_by_target(const rv_rule *rule)
 {
-    rv__free(r->pre_gid);
-    rv__free(r->post_gid);
-    rv__free(r->self_of_post);
-    rv__free(r->self_of_pre);
+    return rule->kind != RV_RULE_FIXED_NUMBER_POST;
+}
+
+rv_status rv__rule_shared(rule_run *r)
+{
+    if (!r->rule->allow_self && r->rule->kind != RV_RULE_ONE_TO_ONE) {
+        int64_t *of_post = match_gids(r->post_gid, r->n_post, r->pre_gid, r->n_pre);
+        int64_t *of_pre = match_gids(r->pre_gid, r->n_pre, r->post_gid, r->n_post);
+        r->self_of_post = of_post;
+        r->self_of_pre = of_pre;
+        if (!of_post || !of_pre)
+            return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+    }
+    if (r->rule->kind == RV_RULE_ONE_TO_ONE && r->n_pre != r->n_post)
+        return rv__rule_fail(r, RV_ERR_SIZE,
+                             "%s: one-to-one needs lists of equal size (%lld pre, %lld post)",
+                             r->fn, (long long)r->n_pre, (long long)r->n_post);
+    if (r->rule->kind == RV_RULE_FIXED_TOTAL_NUMBER) {
+        int64_t *count = rv__calloc((size_t)r->n_post + 1, sizeof *count);
+        r->total_count = count;
+        if (!count)
+            return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+        return split_total(r, count);
+    }
+    return RV_OK;
+}
+
+void rv__rule_shared_free(rule_run *r)
+{
+    rv__free((void *)r->self_of_post);
+    rv__free((void *)r->self_of_pre);
+    rv__free((void *)r->total_count);
+    r->self_of_post = r->self_of_pre = r->total_count = NULL;
+}
+
+rv_status rv__rule_apply(rule_run *r)
+{
+    int64_t widest = r->n_pre > r->n_post ? r->n_pre : r->n_post;
+    r->mark = rv__calloc((size_t)widest + 1, 1);
+    r->pool = rv__calloc((size_t)widest + 1, sizeof(int64_t));
+    rv_status st;
+    if (!r->mark || !r->pool || reserve_buf(r, widest + 1)) {
+        st = rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+    } else {
+        switch (r->rule->kind) {
+        case RV_RULE_ALL_TO_ALL:
+            st = all_to_all(r);
+            break;
+        case RV_RULE_ONE_TO_ONE:
+            st = one_to_one(r);
+            break;
+        case RV_RULE_FIXED_PROBABILITY:
+            st = fixed_probability(r);
+            break;
+        case RV_RULE_FIXED_NUMBER_PRE:
+            st = fixed_number_pre(r);
+            break;
+        case RV_RULE_FIXED_NUMBER_POST:
+            st = fixed_number_post(r);
+            break;
+        default:
+            st = fixed_total_number(r);
+        }
+    }
     rv__free(r->buf_pre);
     rv__free(r->buf_post);
     rv__free(r->mark);
     rv__free(r->pool);
-}
-
-/* Sets up the lists (as gids) and scratch space, and runs the rule. */
-static rv_status run_rule(rule_run *r, const int64_t *pre_gids, const int64_t *post_gids)
-{
-    rv_sim *sim = r->sim;
-    r->pre_gid = rv__calloc((size_t)r->n_pre + 1, sizeof(int64_t));
-    r->post_gid = rv__calloc((size_t)r->n_post + 1, sizeof(int64_t));
-    int64_t widest = r->n_pre > r->n_post ? r->n_pre : r->n_post;
-    r->mark = rv__calloc((size_t)widest + 1, 1);
-    r->pool = rv__calloc((size_t)widest + 1, sizeof(int64_t));
-    if (!r->pre_gid || !r->post_gid || !r->mark || !r->pool || reserve_buf(r, widest + 1))
-        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-    memcpy(r->pre_gid, pre_gids, (size_t)r->n_pre * sizeof(int64_t));
-    memcpy(r->post_gid, post_gids, (size_t)r->n_post * sizeof(int64_t));
-    if (!r->rule->allow_self && r->rule->kind != RV_RULE_ONE_TO_ONE) {
-        r->self_of_post = match_gids(r->post_gid, r->n_post, r->pre_gid, r->n_pre);
-        r->self_of_pre = match_gids(r->pre_gid, r->n_pre, r->post_gid, r->n_post);
-        if (!r->self_of_post || !r->self_of_pre)
-            return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-    }
-    switch (r->rule->kind) {
-    case RV_RULE_ALL_TO_ALL:
-        return all_to_all(r);
-    case RV_RULE_ONE_TO_ONE:
-        return one_to_one(r);
-    case RV_RULE_FIXED_PROBABILITY:
-        return fixed_probability(r);
-    case RV_RULE_FIXED_NUMBER_PRE:
-        return fixed_number_pre(r);
-    case RV_RULE_FIXED_NUMBER_POST:
-        return fixed_number_post(r);
-    case RV_RULE_FIXED_TOTAL_NUMBER:
-        return fixed_total_number(r);
-    }
-    return RV_ERR_VALUE;
-}
-
-/* ---- storing into a projection ---------------------------------------------- */
-
-typedef struct proj_sink {
-    rv__proj *proj;
-    const int64_t *pre_idx, *post_idx;    /* list position -> population index */
-    const rv_param_spec *specs;
-    int n_specs;
-    int slot[RV__MAX_SYN_PARAMS + 2];     /* column of each spec */
-    uint32_t *pre, *post;
-    double *vals[RV__MAX_SYN_PARAMS + 2];
-    int64_t cap;
-} proj_sink;
-
-static rv_status store_batch(rule_run *r, int64_t key_gid, const int64_t *pre_pos,
-                             const int64_t *post_pos, int64_t n)
-{
-    proj_sink *ps = r->sink_ctx;
-    rv__proj *p = ps->proj;
-    rv_sim *sim = r->sim;
-    if (n == 0)
-        return RV_OK;
-    int ncol = 2 + p->syn->n_params;
-    if (n > ps->cap) {
-        int64_t cap = n > 2 * ps->cap ? n : 2 * ps->cap;
-        void *q;
-        if (!(q = rv__realloc_array(ps->pre, (size_t)cap, sizeof *ps->pre)))
-            return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-        ps->pre = q;
-        if (!(q = rv__realloc_array(ps->post, (size_t)cap, sizeof *ps->post)))
-            return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-        ps->post = q;
-        for (int c = 0; c < ncol; c++) {
-            if (!(q = rv__realloc_array(ps->vals[c], (size_t)cap, sizeof(double))))
-                return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
-            ps->vals[c] = q;
-        }
-        ps->cap = cap;
-    }
-    for (int64_t k = 0; k < n; k++) {
-        ps->pre[k] = (uint32_t)ps->pre_idx[pre_pos[k]];
-        ps->post[k] = (uint32_t)ps->post_idx[post_pos[k]];
-    }
-    /* Defaults, then the given specs. */
-    const double *col[RV__MAX_SYN_PARAMS + 2];
-    int64_t stride[RV__MAX_SYN_PARAMS + 2];
-    static const double zero = 0.0, one_step = 1.0;
-    col[0] = &zero;
-    col[1] = &one_step;
-    for (int c = 2; c < ncol; c++)
-        col[c] = &p->syn->params[c - 2].def;
-    memset(stride, 0, sizeof stride);
-    for (int k = 0; k < ps->n_specs; k++) {
-        const rv_param_spec *spec = &ps->specs[k];
-        int c = ps->slot[k];
-        double *v = ps->vals[c];
-        if (spec->kind == RV_DIST_CONSTANT) {
-            v[0] = spec->p[0];
-        } else if (spec->kind == RV_DIST_MATRIX) {
-            for (int64_t i = 0; i < n; i++)
-                v[i] = spec->matrix[pre_pos[i] * r->n_post + post_pos[i]];
-        } else {
-            rv__stream s;
-            rv__stream_init(&s, sim->seed, RV__RNG_PARAM, r->sub ^ ((uint64_t)(k + 1) << 56),
-                            (uint64_t)key_gid);
-            for (int64_t i = 0; i < n; i++)
-                v[i] = rv__dist_draw(spec, &s);
-        }
-        int64_t count = spec->kind == RV_DIST_CONSTANT ? 1 : n;
-        /* Check (and for delays convert) the values. */
-        for (int64_t i = 0; i < count; i++) {
-            if (c == 1) {
-                double steps = isfinite(v[i]) ? (double)llround(v[i] / sim->dt) : -1;
-                if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS))
-                    return rv__fail(sim, RV_ERR_VALUE,
-                                    "%s: a delay of %g ms was drawn; delays must lie in [dt, %d "
-                                    "dt] = [%g, %g] ms (clip the distribution)", r->fn, v[i],
-                                    RV_MAX_DELAY_STEPS, sim->dt, RV_MAX_DELAY_STEPS * sim->dt);
-                v[i] = steps;
-            } else if (!isfinite(v[i])) {
-                return rv__fail(sim, RV_ERR_VALUE, "%s: a value of '%s' is not finite (%g)",
-                                r->fn, spec->name, v[i]);
-            } else if (c == 0 && v[i] < 0 && sim->pops[p->post]->model->conductance_based) {
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: a weight of %g uS was drawn; conductance-based receptors "
-                                "take weights >= 0", r->fn, v[i]);
-            }
-        }
-        col[c] = v;
-        stride[c] = count > 1 || spec->kind != RV_DIST_CONSTANT ? 1 : 0;
-    }
-    return rv__proj_append(sim, p, n, ps->pre, ps->post, col, stride);
-}
-
-static rv_status resolve_specs(rv_sim *sim, const char *fn, proj_sink *ps)
-{
-    const rv__synmodel *syn = ps->proj->syn;
-    for (int k = 0; k < ps->n_specs; k++) {
-        const rv_param_spec *spec = &ps->specs[k];
-        if (!spec->name)
-            return rv__fail(sim, RV_ERR_NULL, "%s: specs[%d].name is NULL", fn, k);
-        int c = -1;
-        if (strcmp(spec->name, "weight") == 0)
-            c = 0;
-        else if (strcmp(spec->name, "delay") == 0)
-            c = 1;
-        for (int e = 0; e < syn->n_params && c < 0; e++)
-            if (strcmp(spec->name, syn->params[e].name) == 0)
-                c = 2 + e;
-        if (c < 0)
-            return rv__fail(sim, RV_ERR_NAME, "%s: %s has no parameter '%s'", fn, syn->name,
-                            spec->name);
-        char msg[256];
-        if (rv__dist_check(spec, msg, sizeof msg))
-            return rv__fail(sim, RV_ERR_VALUE, "%s: %s", fn, msg);
-        for (int j = 0; j < k; j++)
-            if (ps->slot[j] == c)
-                return rv__fail(sim, RV_ERR_VALUE, "%s: parameter '%s' is given twice", fn,
-                                spec->name);
-        ps->slot[k] = c;
-    }
-    return RV_OK;
-}
-
-/* Gids and population indices of an optional index list. */
-static rv_status list_of(rv_sim *sim, const char *fn, const rv__pop *p, const int64_t *idx,
-                         int64_t n_idx, int64_t **index_out, int64_t **gid_out, int64_t *n_out)
-{
-    int64_t n;
-    rv_status st = rv__check_indices(sim, fn, p, idx, n_idx, &n);
-    if (st)
-        return st;
-    int64_t *index = rv__calloc((size_t)n + 1, sizeof *index);
-    int64_t *gid = rv__calloc((size_t)n + 1, sizeof *gid);
-    if (!index || !gid) {
-        rv__free(index);
-        rv__free(gid);
-        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    for (int64_t k = 0; k < n; k++) {
-        index[k] = idx ? idx[k] : k;
-        gid[k] = p->first_gid + index[k];
-    }
-    *index_out = index;
-    *gid_out = gid;
-    *n_out = n;
-    return RV_OK;
-}
-
-/* Puts back a pending column that held a single value before a failed
- * call expanded it into an array (an array stays: its first entries are
- * unchanged). */
-static void restore_column(rv__dcol *c, rv__dcol before)
-{
-    if (!before.v) {
-        rv__free(c->v);
-        *c = before;
-    }
-}
-
-rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
-                               const int64_t *pre_idx, int64_t n_pre, const int64_t *post_idx,
-                               int64_t n_post, const rv_param_spec *specs, int n_specs)
-{
-    static const char fn[] = "rv_proj_connect_rule";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = rv__get_proj(sim, fn, proj, &p);
-    if (st || (st = check_rule(sim, fn, rule)))
-        return st;
-    if (n_specs < 0)
-        return rv__fail(sim, RV_ERR_SIZE, "%s: n_specs = %d is negative", fn, n_specs);
-    if (n_specs > 0 && !specs)
-        return rv__fail(sim, RV_ERR_NULL, "%s: specs is NULL but n_specs = %d", fn, n_specs);
-    if (n_specs > RV__MAX_SYN_PARAMS + 2)
-        return rv__fail(sim, RV_ERR_VALUE, "%s: n_specs = %d is more than the parameters of "
-                        "any synapse model", fn, n_specs);
-    proj_sink ps = {.proj = p, .specs = specs, .n_specs = n_specs};
-    if ((st = rv__proj_can_grow(sim, fn, p)) || (st = resolve_specs(sim, fn, &ps)))
-        return st;
-    int64_t *pre_index = NULL, *pre_gid = NULL, *post_index = NULL, *post_gid = NULL;
-    rule_run r = {.sim = sim, .fn = fn, .rule = rule, .sink = store_batch, .sink_ctx = &ps};
-    r.sub = rule->stream;
-    if (!(st = list_of(sim, fn, sim->pops[p->pre], pre_idx, n_pre, &pre_index, &pre_gid, &r.n_pre))
-        && !(st = list_of(sim, fn, sim->pops[p->post], post_idx, n_post, &post_index, &post_gid,
-                          &r.n_post))) {
-        ps.pre_idx = pre_index;
-        ps.post_idx = post_index;
-        int64_t n_before = p->n_pend;
-        uint16_t lo = p->min_delay, hi = p->max_delay;
-        /* pending columns this call may turn from one value into arrays */
-        rv__dcol w_before = p->pend_weight, d_before = p->pend_delay;
-        rv__dcol e_before[RV__MAX_SYN_PARAMS];
-        for (int k = 0; k < p->syn->n_params; k++)
-            e_before[k] = p->pend_extra[k];
-        st = run_rule(&r, pre_gid, post_gid);
-        if (st) {  /* undo: drop what this call appended */
-            p->n_pend = n_before;
-            p->min_delay = lo;
-            p->max_delay = hi;
-            restore_column(&p->pend_weight, w_before);
-            restore_column(&p->pend_delay, d_before);
-            for (int k = 0; k < p->syn->n_params; k++)
-                restore_column(&p->pend_extra[k], e_before[k]);
-        }
-    }
-    rv__free(pre_index);
-    rv__free(pre_gid);
-    rv__free(post_index);
-    rv__free(post_gid);
-    run_free(&r);
-    rv__free(ps.pre);
-    rv__free(ps.post);
-    for (int c = 0; c < RV__MAX_SYN_PARAMS + 2; c++)
-        rv__free(ps.vals[c]);
+    r->buf_pre = r->buf_post = NULL;
+    r->mark = NULL;
+    r->pool = NULL;
+    r->buf_cap = 0;
     return st;
 }
 
 /* ---- returning the connections instead ------------------------------------ */
 
+typedef struct collect_ctx {
+    rv_sim *sim;
+    int64_t count;
+} collect_ctx;
+
 static rv_status collect_batch(rule_run *r, int64_t key_gid, const int64_t *pre_pos,
                                const int64_t *post_pos, int64_t n)
 {
     (void)key_gid;
-    rv_sim *sim = r->sim;
-    int64_t *count = r->sink_ctx;
+    collect_ctx *c = r->sink_ctx;
+    rv_sim *sim = c->sim;
+    int64_t *count = &c->count;
     int64_t need = *count + n;
     if (need > sim->gen_cap) {
         int64_t cap_a = sim->gen_cap, cap_b = sim->gen_cap;
         if (rv__reserve((void **)&sim->gen_pre, &cap_a, need, sizeof(int64_t))
             || rv__reserve((void **)&sim->gen_post, &cap_b, need, sizeof(int64_t)))
-            return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", r->fn);
+            return rv__rule_fail(r, RV_ERR_NOMEM, "%s: out of memory", r->fn);
         sim->gen_cap = cap_a < cap_b ? cap_a : cap_b;
     }
     memcpy(sim->gen_pre + *count, pre_pos, (size_t)n * sizeof(int64_t));
@@ -693,7 +516,7 @@ rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule, const int64_t *pre_
     if (!sim)
         return RV_ERR_NULL;
     rv__clear_error(sim);
-    rv_status st = check_rule(sim, fn, rule);
+    rv_status st = rv__rule_check(sim, fn, rule);
     if (st)
         return st;
     if (!pre_gids || !post_gids || !n_out || !pre_pos || !post_pos)
@@ -706,15 +529,16 @@ rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule, const int64_t *pre_
             return rv__fail(sim, RV_ERR_INDEX, "%s: gid %lld is not a neuron of this simulation",
                             fn, (long long)g);
     }
-    int64_t count = 0;
-    rule_run r = {.sim = sim, .fn = fn, .rule = rule, .sink = collect_batch, .sink_ctx = &count,
-                  .n_pre = n_pre, .n_post = n_post};
-    r.sub = rule->stream;
-    st = run_rule(&r, pre_gids, post_gids);
-    run_free(&r);
-    if (st)
-        return st;
-    *n_out = count;
+    collect_ctx c = {sim, 0};
+    rule_run r = {.seed = sim->seed, .fn = fn, .rule = rule, .sub = rule->stream,
+                  .n_pre = n_pre, .n_post = n_post, .pre_gid = pre_gids, .post_gid = post_gids,
+                  .sink = collect_batch, .sink_ctx = &c};
+    if (!rv__rule_shared(&r))
+        rv__rule_apply(&r);
+    rv__rule_shared_free(&r);
+    if (r.status)
+        return rv__fail(sim, r.status, "%s", r.msg);
+    *n_out = c.count;
     *pre_pos = sim->gen_pre;
     *post_pos = sim->gen_post;
     return RV_OK;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/grid.h"
 #include "ranvier/ranvier.h"
 
 struct rv_sim;
@@ -32,21 +33,6 @@ void rv__free(void *ptr);
 /* Grows *buf (capacity *cap, elements of elem bytes) to hold need
  * elements; returns 0 on success, -1 when out of memory (buffer intact). */
 int rv__reserve(void **buf, int64_t *cap, int64_t need, size_t elem);
-
-/* Step index of time t (ms) on a grid of dt, rounded to nearest. */
-static inline int64_t rv__round_steps(double t, double dt)
-{
-    return (int64_t)llround(t / dt);
-}
-
-/* Index of the step whose interval (k dt, (k+1) dt] contains t, i.e. the
- * step at whose end an event at time t is due.  Times within 1e-9 steps of
- * a grid point count as on it, so 1.0 at dt = 0.1 is due at the end of
- * step 9. */
-static inline int64_t rv__due_step(double t, double dt)
-{
-    return (int64_t)ceil(t / dt - 1e-9) - 1;
-}
 
 static inline int rv__isfinite(double x)
 {

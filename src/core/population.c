@@ -1,9 +1,14 @@
 /*
- * Populations: creation, parameters, initial values, state, spike times.
+ * Populations: creation into blocks (one per shard, each allocated and
+ * first touched by its own thread), parameters, initial values and state
+ * read and written across the blocks, input ring buffers, and the re-split
+ * when the number of shards changes.  Per-neuron lists (spike times,
+ * array parameters) are in pop_lists.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "core/sim.h"
 #include "models/point_neuron.h"
 
@@ -13,7 +18,7 @@ static double **alloc_table(int rows, int64_t n)
     if (!t)
         return NULL;
     for (int k = 0; k < rows; k++) {
-        t[k] = rv__calloc((size_t)n, sizeof **t);
+        t[k] = rv__calloc((size_t)n + 1, sizeof **t);
         if (!t[k]) {
             for (int j = 0; j < k; j++)
                 rv__free(t[j]);
@@ -33,34 +38,120 @@ static void free_table(double **t, int rows)
     rv__free(t);
 }
 
+/* Points the model's view at the block's arrays. */
+static void set_view(rv__pop_block *b, const rv__model *m, int64_t n, int64_t first_gid)
+{
+    b->view = (rv__block){
+        .model = m, .n = n, .first_gid = first_gid, .param = b->param, .state = b->state,
+        .derived = b->derived, .scratch = b->scratch, .arrays = b->arrays,
+        .sched_off = b->sched_off, .sched_t = b->sched_t,
+    };
+}
+
+static void block_free(rv__pop_block *b, const rv__model *m)
+{
+    free_table(b->param, m->n_params);
+    free_table(b->state, m->n_vars + m->n_internal);
+    free_table(b->init, m->n_vars);
+    free_table(b->derived, m->n_derived);
+    free_table(b->scratch, m->n_scratch);
+    rv__free(b->input);
+    rv__free(b->i_inj);
+    rv__free(b->sched_off);
+    rv__free(b->sched_t);
+    for (int k = 0; b->arrays && k < m->n_arrays; k++) {
+        rv__free(b->arrays[k].off);
+        rv__free(b->arrays[k].val);
+    }
+    rv__free(b->arrays);
+    rv__free(b->fired.idx);
+    rv__free(b->fired.t);
+    rv__history_free(b->log, b->view.n);
+    rv__rec_block_free(&b->rec, m);
+    memset(b, 0, sizeof *b);
+}
+
+/* The arrays of a block of n neurons, with the model's defaults (array
+ * parameters: `lists` false leaves them empty, for a copy to fill). */
+static int block_alloc(rv__pop_block *b, const rv__model *m, int64_t lo, int64_t n,
+                       int64_t first_gid, int lists)
+{
+    memset(b, 0, sizeof *b);
+    b->lo = lo;
+    b->param = alloc_table(m->n_params, n);
+    b->state = alloc_table(m->n_vars + m->n_internal, n);
+    b->init = alloc_table(m->n_vars, n);
+    b->derived = alloc_table(m->n_derived, n);
+    b->scratch = alloc_table(m->n_scratch, n);
+    b->fired.idx = rv__calloc((size_t)n + 1, sizeof *b->fired.idx);
+    b->fired.t = rv__calloc((size_t)n + 1, sizeof *b->fired.t);
+    b->fired.cap = n > 0 ? n : 1;
+    int failed = !b->param || !b->state || !b->init || !b->derived || !b->scratch
+                 || !b->fired.idx || !b->fired.t || rv__rec_block_init(&b->rec, m, n);
+    if (!failed && m->kind == RV_MODEL_NEURON)
+        failed = !(b->i_inj = rv__calloc((size_t)n + 1, sizeof *b->i_inj));
+    if (!failed && m->uses_schedule)
+        failed = !(b->sched_off = rv__calloc((size_t)n + 1, sizeof *b->sched_off))
+                 || !(b->sched_t = rv__calloc(1, sizeof *b->sched_t));
+    if (!failed && m->n_arrays > 0) {
+        failed = !(b->arrays = rv__calloc((size_t)m->n_arrays, sizeof *b->arrays));
+        for (int k = 0; !failed && k < m->n_arrays; k++) {
+            const rv__array_desc *d = &m->arrays[k];
+            rv__lists *a = &b->arrays[k];
+            int64_t per = lists ? d->n_def : 0;
+            a->off = rv__calloc((size_t)n + 1, sizeof *a->off);
+            a->val = rv__calloc((size_t)n * (size_t)per + 1, sizeof *a->val);
+            failed = !a->off || !a->val;
+            for (int64_t i = 0; !failed && i < n; i++) {
+                a->off[i + 1] = a->off[i] + per;
+                for (int j = 0; j < per; j++)
+                    a->val[a->off[i] + j] = d->def[j];
+            }
+        }
+    }
+    set_view(b, m, n, first_gid + lo);
+    if (failed) {
+        block_free(b, m);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parameters and initial values at their defaults, state at the initial
+ * values. */
+static void block_defaults(rv__pop_block *b, const rv__model *m)
+{
+    int64_t n = b->view.n;
+    for (int k = 0; k < m->n_params; k++)
+        for (int64_t i = 0; i < n; i++)
+            b->param[k][i] = m->params[k].def;
+    for (int k = 0; k < m->n_vars; k++)
+        for (int64_t i = 0; i < n; i++)
+            b->init[k][i] = m->vars[k].def;
+}
+
+static void block_reset(rv__pop_block *b, const rv__model *m)
+{
+    size_t n = (size_t)b->view.n;
+    for (int k = 0; k < m->n_vars; k++)
+        memcpy(b->state[k], b->init[k], n * sizeof(double));
+    for (int k = m->n_vars; k < m->n_vars + m->n_internal; k++)
+        memset(b->state[k], 0, n * sizeof(double));
+    if (b->input)
+        memset(b->input, 0, (size_t)m->n_receptors * (size_t)b->input_len * n * sizeof(double));
+}
+
 void rv__pop_free(rv__pop *p)
 {
     if (!p)
         return;
     const rv__model *m = p->model;
-    free_table(p->param, m->n_params);
-    free_table(p->state, m->n_vars + m->n_internal);
-    free_table(p->init, m->n_vars);
-    free_table(p->derived, m->n_derived);
-    free_table(p->scratch, m->n_scratch);
-    rv__free(p->input);
-    rv__free(p->i_inj);
-    rv__free(p->sched_off);
-    rv__free(p->sched_t);
-    for (int k = 0; p->arrays && k < m->n_arrays; k++) {
-        rv__free(p->arrays[k].off);
-        rv__free(p->arrays[k].val);
-    }
-    rv__free(p->arrays);
+    for (int b = 0; p->blocks && b < p->n_blocks; b++)
+        block_free(&p->blocks[b], m);
+    rv__free(p->blocks);
     rv__free(p->out_proj);
-    for (int k = 0; p->fired && k < p->n_fired_buffers; k++) {
-        rv__free(p->fired[k].idx);
-        rv__free(p->fired[k].t);
-    }
-    rv__free(p->fired);
-    rv__free(p->shard_lo);
-    rv__history_free(p->history, p->n);
-    rv__rec_free(&p->rec, m);
+    rv__free(p->history);
+    rv__rec_free(p);
     if (p->owns_model && m->release)
         m->release(m);
     rv__free(p);
@@ -68,19 +159,35 @@ void rv__pop_free(rv__pop *p)
 
 void rv__pop_reset_state(rv__pop *p)
 {
-    const rv__model *m = p->model;
-    for (int k = 0; k < m->n_vars; k++)
-        memcpy(p->state[k], p->init[k], (size_t)p->n * sizeof(double));
-    for (int k = m->n_vars; k < m->n_vars + m->n_internal; k++)
-        memset(p->state[k], 0, (size_t)p->n * sizeof(double));
-    if (p->input)
-        memset(p->input, 0,
-               (size_t)m->n_receptors * (size_t)p->input_len * (size_t)p->n * sizeof(double));
+    for (int b = 0; b < p->n_blocks; b++)
+        block_reset(&p->blocks[b], p->model);
     p->dirty = 1;
 }
 
+/* ---- creation ------------------------------------------------------------------ */
+
 /* Largest population the kernel accepts: indices are 32-bit. */
 #define MAX_POP_SIZE ((int64_t)UINT32_MAX)
+
+typedef struct create_job {
+    rv__pop *p;
+    int failed;
+} create_job;
+
+static void create_block(int s, void *ctx)
+{
+    create_job *job = ctx;
+    rv__pop *p = job->p;
+    int64_t lo = rv__block_lo(p->n, p->n_blocks, s), hi = rv__block_lo(p->n, p->n_blocks, s + 1);
+    rv__pop_block *b = &p->blocks[s];
+    if (block_alloc(b, p->model, lo, hi - lo, p->first_gid, 1)) {
+#pragma omp atomic write
+        job->failed = 1;
+        return;
+    }
+    block_defaults(b, p->model);
+    block_reset(b, p->model);
+}
 
 static rv_status create_checked(rv_sim *sim, const char *fn, const rv__model *m, int64_t n,
                                 int32_t *pop_out)
@@ -100,48 +207,20 @@ static rv_status create_checked(rv_sim *sim, const char *fn, const rv__model *m,
     p->n = n;
     p->handle = sim->n_pops;
     p->first_gid = sim->n_neurons;
-    p->param = alloc_table(m->n_params, n);
-    p->state = alloc_table(m->n_vars + m->n_internal, n);
-    p->init = alloc_table(m->n_vars, n);
-    p->derived = alloc_table(m->n_derived, n);
-    p->scratch = alloc_table(m->n_scratch, n);
-    int failed = !p->param || !p->state || !p->init || !p->derived || !p->scratch;
-    if (!failed && m->kind == RV_MODEL_NEURON) {
-        p->i_inj = rv__calloc((size_t)n, sizeof *p->i_inj);
-        failed = !p->i_inj;
+    p->n_blocks = sim->n_shards;
+    create_job job = {p, 0};
+    p->blocks = rv__calloc((size_t)p->n_blocks, sizeof *p->blocks);
+    if (!p->blocks || rv__rec_init(p)) {
+        job.failed = 1;
+    } else {
+        rv__for_shards(p->n_blocks, create_block, &job);
     }
-    if (!failed && m->uses_schedule) {
-        p->sched_off = rv__calloc((size_t)n + 1, sizeof *p->sched_off);
-        failed = !p->sched_off;
-    }
-    if (!failed && m->n_arrays > 0) {
-        p->arrays = rv__calloc((size_t)m->n_arrays, sizeof *p->arrays);
-        failed = !p->arrays;
-        for (int k = 0; !failed && k < m->n_arrays; k++) {
-            const rv__array_desc *d = &m->arrays[k];
-            rv__lists *a = &p->arrays[k];
-            a->off = rv__calloc((size_t)n + 1, sizeof *a->off);
-            a->val = rv__calloc((size_t)n * (size_t)d->n_def + 1, sizeof *a->val);
-            failed = !a->off || !a->val;
-            for (int64_t i = 0; !failed && i < n; i++) {
-                a->off[i + 1] = a->off[i] + d->n_def;
-                for (int j = 0; j < d->n_def; j++)
-                    a->val[a->off[i] + j] = d->def[j];
-            }
-        }
-    }
-    if (failed || rv__rec_init(&p->rec, m, n)) {
+    if (job.failed) {
         rv__pop_free(p);  /* does not own m yet */
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory for %lld neurons", fn,
                         (long long)n);
     }
-    for (int k = 0; k < m->n_params; k++)
-        for (int64_t i = 0; i < n; i++)
-            p->param[k][i] = m->params[k].def;
-    for (int k = 0; k < m->n_vars; k++)
-        for (int64_t i = 0; i < n; i++)
-            p->init[k][i] = m->vars[k].def;
-    rv__pop_reset_state(p);
+    p->dirty = 1;
     p->owns_model = m->release != NULL;
     sim->pops[sim->n_pops++] = p;
     sim->n_neurons += n;
@@ -210,6 +289,51 @@ rv_status rv_pop_get_info(rv_sim *sim, int32_t pop, rv_pop_info *out)
     return RV_OK;
 }
 
+/* ---- values across the blocks ---------------------------------------------------- */
+
+void rv__pop_visit(rv__pop *p, const int64_t *idx, int64_t count, rv__visit_fn fn, void *ctx)
+{
+    if (!idx) {
+        int64_t k = 0;
+        for (int b = 0; b < p->n_blocks; b++)
+            for (int64_t i = 0; i < p->blocks[b].view.n; i++)
+                fn(&p->blocks[b], i, k++, ctx);
+        return;
+    }
+    for (int64_t k = 0; k < count; k++) {
+        int b = rv__block_of(p, idx[k]);
+        fn(&p->blocks[b], idx[k] - p->blocks[b].lo, k, ctx);
+    }
+}
+
+/* Which per-neuron table a read or write is about. */
+typedef enum table { PARAM, INIT, STATE } table;
+
+typedef struct access {
+    table which;
+    int k;
+    const double *values;   /* write: one value (n_values 1) or one per neuron */
+    int64_t n_values;
+    double *out;            /* read */
+} access;
+
+static double *column_of(rv__pop_block *b, table which, int k)
+{
+    return which == PARAM ? b->param[k] : which == INIT ? b->init[k] : b->state[k];
+}
+
+static void write_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
+{
+    const access *a = ctx;
+    column_of(b, a->which, a->k)[i] = a->values[a->n_values == 1 ? 0 : k];
+}
+
+static void read_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
+{
+    const access *a = ctx;
+    a->out[k] = column_of(b, a->which, a->k)[i];
+}
+
 /* Shared argument checks of the set/get functions: pointers, handle, index
  * list, value count.  Gives the population and the number addressed. */
 static rv_status check_access(rv_sim *sim, const char *fn, int32_t pop, const char *name,
@@ -235,19 +359,6 @@ static rv_status check_count(rv_sim *sim, const char *fn, int64_t n_values, int6
     return RV_OK;
 }
 
-static void scatter(double *dst, const int64_t *idx, int64_t count, const double *values,
-                    int64_t n_values)
-{
-    for (int64_t k = 0; k < count; k++)
-        dst[idx ? idx[k] : k] = values[n_values == 1 ? 0 : k];
-}
-
-static void gather(const double *src, const int64_t *idx, int64_t count, double *out)
-{
-    for (int64_t k = 0; k < count; k++)
-        out[k] = src[idx ? idx[k] : k];
-}
-
 rv_status rv_pop_set_param(rv_sim *sim, int32_t pop, const char *name, const int64_t *idx,
                            int64_t n_idx, const double *values, int64_t n_values)
 {
@@ -270,7 +381,8 @@ rv_status rv_pop_set_param(rv_sim *sim, int32_t pop, const char *name, const int
             return rv__fail(sim, RV_ERR_VALUE,
                             "%s: %s parameter '%s' = %g (%s) is invalid; it must be %s", fn,
                             p->model->name, name, values[j], d->unit, rv__rule_text(d->rule));
-    scatter(p->param[k], idx, count, values, n_values);
+    access a = {PARAM, k, values, n_values, NULL};
+    rv__pop_visit(p, idx, count, write_one, &a);
     p->dirty = 1;
     return RV_OK;
 }
@@ -291,7 +403,8 @@ rv_status rv_pop_get_param(rv_sim *sim, int32_t pop, const char *name, const int
     if (k < 0)
         return rv__fail(sim, RV_ERR_NAME, "%s: %s has no parameter '%s'", fn, p->model->name,
                         name);
-    gather(p->param[k], idx, count, out);
+    access a = {PARAM, k, NULL, 0, out};
+    rv__pop_visit(p, idx, count, read_one, &a);
     return RV_OK;
 }
 
@@ -322,9 +435,12 @@ rv_status rv_pop_set_initial(rv_sim *sim, int32_t pop, const char *var, const in
         if (!isfinite(values[j]))
             return rv__fail(sim, RV_ERR_VALUE,
                             "%s: initial value of '%s' = %g is not finite", fn, var, values[j]);
-    scatter(p->init[k], idx, count, values, n_values);
-    if (sim->step == 0)
-        scatter(p->state[k], idx, count, values, n_values);
+    access a = {INIT, k, values, n_values, NULL};
+    rv__pop_visit(p, idx, count, write_one, &a);
+    if (sim->step == 0) {
+        a.which = STATE;
+        rv__pop_visit(p, idx, count, write_one, &a);
+    }
     return RV_OK;
 }
 
@@ -341,7 +457,8 @@ rv_status rv_pop_get_initial(rv_sim *sim, int32_t pop, const char *var, const in
     rv_status st = check_access(sim, fn, pop, var, idx, n_idx, out, &p, &count);
     if (st || (st = find_var(sim, fn, p, var, &k)))
         return st;
-    gather(p->init[k], idx, count, out);
+    access a = {INIT, k, NULL, 0, out};
+    rv__pop_visit(p, idx, count, read_one, &a);
     return RV_OK;
 }
 
@@ -358,283 +475,180 @@ rv_status rv_pop_get_state(rv_sim *sim, int32_t pop, const char *var, const int6
     rv_status st = check_access(sim, fn, pop, var, idx, n_idx, out, &p, &count);
     if (st || (st = find_var(sim, fn, p, var, &k)))
         return st;
-    gather(p->state[k], idx, count, out);
+    access a = {STATE, k, NULL, 0, out};
+    rv__pop_visit(p, idx, count, read_one, &a);
     return RV_OK;
 }
 
-/* ---- per-neuron lists: spike times and array parameters ----------------- */
+/* ---- input ring buffers --------------------------------------------------------- */
 
-static const rv__array_desc spike_times_desc = {"spike_times", "ms", RV__NONNEG, 1, NULL, 0};
-
-/* Replaces the lists of the neurons idx[0..n_idx) in *cur (a population's
- * spike schedule or one of its array parameters, described by d) with
- * values[offsets[k] .. offsets[k+1]); everything is checked first, and on
- * failure *cur is unchanged. */
-static rv_status replace_lists(rv_sim *sim, const char *fn, const rv__pop *p,
-                               const rv__array_desc *d, rv__lists *cur, const int64_t *idx,
-                               int64_t n_idx, const int64_t *offsets, const double *values)
-{
-    rv_status st;
-    if (!offsets)
-        return rv__fail(sim, RV_ERR_NULL, "%s: offsets is NULL", fn);
-    int64_t count;
-    if (!idx && n_idx != p->n)
-        return rv__fail(sim, RV_ERR_SIZE,
-                        "%s: without idx, n_idx (%lld) must equal the population size %lld",
-                        fn, (long long)n_idx, (long long)p->n);
-    if ((st = rv__check_indices(sim, fn, p, idx, n_idx, &count)))
-        return st;
-    if (offsets[0] != 0)
-        return rv__fail(sim, RV_ERR_VALUE, "%s: offsets[0] = %lld must be 0", fn,
-                        (long long)offsets[0]);
-    for (int64_t k = 0; k < count; k++) {
-        if (offsets[k + 1] < offsets[k])
-            return rv__fail(sim, RV_ERR_VALUE, "%s: offsets must not decrease (offsets[%lld])",
-                            fn, (long long)(k + 1));
-    }
-    if (offsets[count] > 0 && !values)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s values are NULL", fn, d->name);
-    for (int64_t k = 0; k < count; k++) {
-        for (int64_t j = offsets[k]; j < offsets[k + 1]; j++) {
-            if (!rv__obeys(d->rule, values[j]))
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: %s parameter '%s' has the value %g (%s) for neuron %lld, "
-                                "which is invalid; it must be %s", fn, p->model->name, d->name,
-                                values[j], d->unit, (long long)(idx ? idx[k] : k),
-                                rv__rule_text(d->rule));
-            if (d->ordered && j > offsets[k] && values[j] < values[j - 1])
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: %s parameter '%s' of neuron %lld is not in order (%g %s "
-                                "after %g %s); it must not decrease", fn, p->model->name,
-                                d->name, (long long)(idx ? idx[k] : k), values[j], d->unit,
-                                values[j - 1], d->unit);
-        }
-    }
-    /* New per-neuron lengths: untouched neurons keep theirs; with repeated
-       indices the last list wins. */
-    int64_t *src = rv__calloc((size_t)p->n, sizeof *src);
-    int64_t *new_off = rv__calloc((size_t)p->n + 1, sizeof *new_off);
-    if (!src || !new_off) {
-        rv__free(src);
-        rv__free(new_off);
-        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    for (int64_t i = 0; i < p->n; i++)
-        src[i] = -1;
-    for (int64_t k = 0; k < count; k++)
-        src[idx ? idx[k] : k] = k;
-    for (int64_t i = 0; i < p->n; i++) {
-        int64_t len = src[i] >= 0 ? offsets[src[i] + 1] - offsets[src[i]]
-                                  : cur->off[i + 1] - cur->off[i];
-        new_off[i + 1] = new_off[i] + len;
-    }
-    double *new_val = rv__calloc((size_t)new_off[p->n] + 1, sizeof *new_val);
-    if (!new_val) {
-        rv__free(src);
-        rv__free(new_off);
-        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    for (int64_t i = 0; i < p->n; i++) {
-        int64_t len = new_off[i + 1] - new_off[i];
-        if (len > 0)
-            memcpy(new_val + new_off[i],
-                   src[i] >= 0 ? values + offsets[src[i]] : cur->val + cur->off[i],
-                   (size_t)len * sizeof *new_val);
-    }
-    rv__free(src);
-    rv__free(cur->off);
-    rv__free(cur->val);
-    cur->off = new_off;
-    cur->val = new_val;
-    return RV_OK;
-}
-
-/* Copies the list of neuron `index` (shared checks of the readers). */
-static rv_status read_list(rv_sim *sim, const char *fn, const rv__pop *p, const rv__lists *l,
-                           int64_t index, double *out, int64_t cap, int64_t *n_out)
-{
-    if (!n_out || (cap > 0 && !out))
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !n_out ? "n_out" : "out");
-    if (cap < 0)
-        return rv__fail(sim, RV_ERR_SIZE, "%s: cap = %lld is negative", fn, (long long)cap);
-    if (index < 0 || index >= p->n)
-        return rv__fail(sim, RV_ERR_INDEX, "%s: index %lld is outside population of size %lld",
-                        fn, (long long)index, (long long)p->n);
-    int64_t len = l->off[index + 1] - l->off[index];
-    for (int64_t j = 0; j < len && j < cap; j++)
-        out[j] = l->val[l->off[index] + j];
-    *n_out = len;
-    return RV_OK;
-}
-
-/* The lists called `name` of a population: an array parameter of its model,
- * or "spike_times" of a model that takes a schedule.  Sets *d, and *k to the
- * array's index (-1 for the schedule); returns 0 if there is none. */
-static int find_lists(const rv__pop *p, const char *name, const rv__array_desc **d, int *k)
-{
-    const rv__model *m = p->model;
-    for (int j = 0; j < m->n_arrays; j++)
-        if (strcmp(m->arrays[j].name, name) == 0) {
-            *d = &m->arrays[j];
-            *k = j;
-            return 1;
-        }
-    if (m->uses_schedule && strcmp(name, spike_times_desc.name) == 0) {
-        *d = &spike_times_desc;
-        *k = -1;
-        return 1;
-    }
-    return 0;
-}
-
-/* The lists `name` of population pop (name NULL: its spike times), for the
- * public functions below: their population, description and place (k < 0:
- * the schedule). */
-static rv_status lists_of(rv_sim *sim, const char *fn, int32_t pop, const char *name,
-                          rv__pop **p, const rv__array_desc **d, int *k)
-{
-    rv_status st = rv__get_pop(sim, fn, pop, p);
-    if (st)
-        return st;
-    if (!name) {
-        if (!(*p)->model->uses_schedule)
-            return rv__fail(sim, RV_ERR_NAME, "%s: %s has no spike times", fn,
-                            (*p)->model->name);
-        name = spike_times_desc.name;
-    }
-    if (!find_lists(*p, name, d, k))
-        return rv__fail(sim, RV_ERR_NAME, "%s: %s has no array parameter '%s'", fn,
-                        (*p)->model->name, name);
-    return RV_OK;
-}
-
-static rv_status set_lists(rv_sim *sim, const char *fn, int32_t pop, const char *name,
-                           const int64_t *idx, int64_t n_idx, const int64_t *offsets,
-                           const double *values)
-{
+typedef struct input_job {
+    const rv_sim *sim;
     rv__pop *p;
-    const rv__array_desc *d;
-    int k;
-    rv_status st = lists_of(sim, fn, pop, name, &p, &d, &k);
-    if (st)
-        return st;
-    rv__lists sched = {p->sched_off, p->sched_t};
-    rv__lists *cur = k >= 0 ? &p->arrays[k] : &sched;
-    if ((st = replace_lists(sim, fn, p, d, cur, idx, n_idx, offsets, values)))
-        return st;
-    if (k < 0) {
-        p->sched_off = sched.off;
-        p->sched_t = sched.val;
+    int64_t ring_len;
+    double **fresh;
+    int failed;
+} input_job;
+
+static void input_block(int s, void *ctx)
+{
+    input_job *job = ctx;
+    const rv__model *m = job->p->model;
+    rv__pop_block *b = &job->p->blocks[s];
+    size_t per = (size_t)b->view.n;
+    int64_t len = job->ring_len;
+    double *in = rv__calloc((size_t)m->n_receptors * (size_t)len * per + 1, sizeof *in);
+    if (!in) {
+#pragma omp atomic write
+        job->failed = 1;
+        return;
     }
-    p->dirty = 1;
-    return RV_OK;
-}
-
-static rv_status get_list(rv_sim *sim, const char *fn, int32_t pop, const char *name,
-                          int64_t index, double *out, int64_t cap, int64_t *n_out)
-{
-    rv__pop *p;
-    const rv__array_desc *d;
-    int k;
-    rv_status st = lists_of(sim, fn, pop, name, &p, &d, &k);
-    if (st)
-        return st;
-    rv__lists sched = {p->sched_off, p->sched_t};
-    return read_list(sim, fn, p, k >= 0 ? &p->arrays[k] : &sched, index, out, cap, n_out);
-}
-
-rv_status rv_pop_set_array_param(rv_sim *sim, int32_t pop, const char *name, const int64_t *idx,
-                                 int64_t n_idx, const int64_t *offsets, const double *values)
-{
-    static const char fn[] = "rv_pop_set_array_param";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    if (!name)
-        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
-    return set_lists(sim, fn, pop, name, idx, n_idx, offsets, values);
-}
-
-rv_status rv_pop_get_array_param(rv_sim *sim, int32_t pop, const char *name, int64_t index,
-                                 double *out, int64_t cap, int64_t *n_out)
-{
-    static const char fn[] = "rv_pop_get_array_param";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    if (!name)
-        return rv__fail(sim, RV_ERR_NULL, "%s: name is NULL", fn);
-    return get_list(sim, fn, pop, name, index, out, cap, n_out);
-}
-
-rv_status rv_pop_set_spike_times(rv_sim *sim, int32_t pop, const int64_t *idx, int64_t n_idx,
-                                 const int64_t *offsets, const double *times)
-{
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    return set_lists(sim, "rv_pop_set_spike_times", pop, NULL, idx, n_idx, offsets, times);
-}
-
-rv_status rv_pop_get_spike_times(rv_sim *sim, int32_t pop, int64_t index, double *out,
-                                 int64_t cap, int64_t *n_out)
-{
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    return get_list(sim, "rv_pop_get_spike_times", pop, NULL, index, out, cap, n_out);
+    /* carry over input already scheduled: arrival steps step+1 .. step+old_len */
+    if (b->input) {
+        int64_t old = b->input_len, step = job->sim->step;
+        for (int r = 0; r < m->n_receptors; r++)
+            for (int64_t a = step + 1; a <= step + old; a++)
+                memcpy(in + ((size_t)r * (size_t)len + (size_t)(a & (len - 1))) * per,
+                       b->input + ((size_t)r * (size_t)old + (size_t)(a & (old - 1))) * per,
+                       per * sizeof *in);
+    }
+    job->fresh[s] = in;
 }
 
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len)
 {
     const rv__model *m = p->model;
-    if (m->n_receptors == 0 || ring_len == p->input_len)
+    int same = 1;
+    for (int b = 0; b < p->n_blocks; b++)
+        same &= p->blocks[b].input_len == ring_len;
+    if (m->n_receptors == 0 || same)
         return RV_OK;
-    size_t per = (size_t)p->n;
-    double *in = rv__calloc((size_t)m->n_receptors * (size_t)ring_len * per, sizeof *in);
-    if (!in)
+    input_job job = {sim, p, ring_len, rv__calloc((size_t)p->n_blocks, sizeof(double *)), 0};
+    if (job.fresh)
+        rv__for_shards(p->n_blocks, input_block, &job);
+    if (!job.fresh || job.failed) {
+        for (int b = 0; job.fresh && b < p->n_blocks; b++)
+            rv__free(job.fresh[b]);
+        rv__free(job.fresh);
         return rv__fail(sim, RV_ERR_NOMEM,
                         "rv_sim_run_until: out of memory for the input buffers of population %d",
                         (int)p->handle);
-    /* Carry over input already scheduled: arrival steps step+1 .. step+old_len. */
-    if (p->input) {
-        int64_t old_len = p->input_len;
-        for (int r = 0; r < m->n_receptors; r++)
-            for (int64_t a = sim->step + 1; a <= sim->step + old_len; a++) {
-                const double *from = p->input + ((size_t)r * old_len + (size_t)(a & (old_len - 1))) * per;
-                double *to = in + ((size_t)r * ring_len + (size_t)(a & (ring_len - 1))) * per;
-                memcpy(to, from, per * sizeof *in);
-            }
-        rv__free(p->input);
     }
-    p->input = in;
-    p->input_len = ring_len;
+    for (int b = 0; b < p->n_blocks; b++) {
+        rv__free(p->blocks[b].input);
+        p->blocks[b].input = job.fresh[b];
+        p->blocks[b].input_len = ring_len;
+    }
+    rv__free(job.fresh);
     return RV_OK;
 }
 
-rv_status rv__pop_shard(rv_sim *sim, rv__pop *p)
+/* ---- the re-split ---------------------------------------------------------------- */
+
+/* Copies neuron `from` of block src to neuron `to` of block dst: every
+ * table, the lists (appended: neurons are copied in order), the input
+ * rings (same length) and the spike log (moved). */
+static void copy_neuron(rv__pop_block *dst, int64_t to, rv__pop_block *src, int64_t from,
+                        const rv__model *m)
 {
-    int s = sim->n_shards;
-    if (p->shard_lo && p->n_fired_buffers == s)
+    for (int k = 0; k < m->n_params; k++)
+        dst->param[k][to] = src->param[k][from];
+    for (int k = 0; k < m->n_vars + m->n_internal; k++)
+        dst->state[k][to] = src->state[k][from];
+    for (int k = 0; k < m->n_vars; k++)
+        dst->init[k][to] = src->init[k][from];
+    for (int k = 0; k < m->n_derived; k++)
+        dst->derived[k][to] = src->derived[k][from];
+    if (dst->i_inj)
+        dst->i_inj[to] = src->i_inj[from];
+    size_t dn = (size_t)dst->view.n, sn = (size_t)src->view.n;
+    for (int64_t slot = 0; src->input && slot < (int64_t)m->n_receptors * src->input_len; slot++)
+        dst->input[(size_t)slot * dn + (size_t)to] = src->input[(size_t)slot * sn + (size_t)from];
+    if (src->log) {
+        dst->log[to] = src->log[from];
+        src->log[from] = NULL;
+    }
+}
+
+/* Copies the list of neuron `from` of src to the end of dst's lists (dst's
+ * neuron `to`); the value arrays were sized for all of them. */
+static void copy_list(rv__lists *dst, int64_t to, const rv__lists *src, int64_t from)
+{
+    int64_t len = src->off[from + 1] - src->off[from];
+    memcpy(dst->val + dst->off[to], src->val + src->off[from], (size_t)len * sizeof(double));
+    dst->off[to + 1] = dst->off[to] + len;
+}
+
+rv_status rv__pop_reshard(rv_sim *sim, rv__pop *p)
+{
+    int S = sim->n_shards;
+    if (p->n_blocks == S)
         return RV_OK;
-    int64_t *lo = rv__calloc((size_t)s + 1, sizeof *lo);
-    rv__fired *fired = rv__calloc((size_t)s, sizeof *fired);
-    if (!lo || !fired) {
-        rv__free(lo);
-        rv__free(fired);
-        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    const rv__model *m = p->model;
+    rv__pop_block *fresh = rv__calloc((size_t)S, sizeof *fresh);
+    int failed = !fresh;
+    for (int s = 0; !failed && s < S; s++) {
+        int64_t lo = rv__block_lo(p->n, S, s), n = rv__block_lo(p->n, S, s + 1) - lo;
+        rv__pop_block *b = &fresh[s];
+        failed = block_alloc(b, m, lo, n, p->first_gid, 0);
+        /* room for the lists and rings the neurons bring */
+        int64_t len = 0, sched = 0, *arr = rv__calloc((size_t)m->n_arrays + 1, sizeof *arr);
+        failed |= !arr;
+        for (int64_t i = lo; !failed && i < lo + n; i++) {
+            const rv__pop_block *o = &p->blocks[rv__block_of(p, i)];
+            int64_t li = i - o->lo;
+            for (int k = 0; k < m->n_arrays; k++)
+                arr[k] += o->arrays[k].off[li + 1] - o->arrays[k].off[li];
+            if (o->sched_off)
+                sched += o->sched_off[li + 1] - o->sched_off[li];
+            len = o->input_len;
+        }
+        for (int k = 0; !failed && k < m->n_arrays; k++) {
+            rv__free(b->arrays[k].val);
+            failed = !(b->arrays[k].val = rv__calloc((size_t)arr[k] + 1, sizeof(double)));
+        }
+        rv__free(arr);
+        if (!failed && m->uses_schedule) {
+            rv__free(b->sched_t);
+            failed = !(b->sched_t = rv__calloc((size_t)sched + 1, sizeof(double)));
+        }
+        if (!failed && len > 0 && m->n_receptors > 0) {
+            b->input_len = len;
+            failed = !(b->input = rv__calloc((size_t)m->n_receptors * (size_t)len * (size_t)n + 1,
+                                             sizeof(double)));
+        }
+        if (!failed && p->history)
+            failed = !(b->log = rv__calloc((size_t)n + 1, sizeof *b->log));
+        set_view(b, m, n, p->first_gid + lo);
     }
-    /* Contiguous, balanced blocks: shard k owns [n k / s, n (k + 1) / s). */
-    for (int k = 0; k <= s; k++)
-        lo[k] = p->n * k / s;
-    for (int k = 0; p->fired && k < p->n_fired_buffers; k++) {
-        rv__free(p->fired[k].idx);
-        rv__free(p->fired[k].t);
+    if (!failed)
+        failed = rv__rec_reshard(p, fresh, S) != RV_OK;
+    if (failed) {
+        for (int s = 0; fresh && s < S; s++)
+            block_free(&fresh[s], m);
+        rv__free(fresh);
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory splitting "
+                        "population %d over %d threads", (int)p->handle, S);
     }
-    rv__free(p->fired);
-    rv__free(p->shard_lo);
-    p->shard_lo = lo;
-    p->fired = fired;
-    p->n_fired_buffers = s;
+    for (int s = 0; s < S; s++) {
+        rv__pop_block *b = &fresh[s];
+        for (int64_t t = 0; t < b->view.n; t++) {
+            int64_t i = b->lo + t;
+            rv__pop_block *o = &p->blocks[rv__block_of(p, i)];
+            int64_t li = i - o->lo;
+            copy_neuron(b, t, o, li, m);
+            for (int k = 0; k < m->n_arrays; k++)
+                copy_list(&b->arrays[k], t, &o->arrays[k], li);
+            if (m->uses_schedule) {
+                rv__lists to = {b->sched_off, b->sched_t}, from = {o->sched_off, o->sched_t};
+                copy_list(&to, t, &from, li);
+            }
+        }
+    }
+    for (int b = 0; b < p->n_blocks; b++)
+        block_free(&p->blocks[b], m);
+    rv__free(p->blocks);
+    p->blocks = fresh;
+    p->n_blocks = S;
     return RV_OK;
 }

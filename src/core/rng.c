@@ -41,7 +41,7 @@ void rv__philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t ou
 }
 
 /* SplitMix64 finaliser: spreads (seed, purpose, sub) over the key. */
-static uint64_t mix64(uint64_t z)
+uint64_t rv__hash64(uint64_t z)
 {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -52,7 +52,7 @@ static uint64_t mix64(uint64_t z)
 void rv__stream_init(rv__stream *s, uint64_t seed, uint32_t purpose,
                      uint64_t sub, uint64_t id)
 {
-    uint64_t k = mix64(mix64(seed) ^ mix64(((uint64_t)purpose << 56) ^ sub));
+    uint64_t k = rv__hash64(rv__hash64(seed) ^ rv__hash64(((uint64_t)purpose << 56) ^ sub));
     s->key[0] = (uint32_t)k;
     s->key[1] = (uint32_t)(k >> 32);
     s->ctr[0] = 0;

@@ -38,6 +38,10 @@ typedef struct rv__stream {
 /* One Philox4x32-10 block: out = philox(ctr, key). */
 void rv__philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
+/* A 64-bit mix (SplitMix64's finaliser), for naming streams by several
+ * ids. */
+uint64_t rv__hash64(uint64_t z);
+
 void rv__stream_init(rv__stream *s, uint64_t seed, uint32_t purpose,
                      uint64_t sub, uint64_t id);
 /* Positions the stream at block `block` (each block yields 4 words). */

@@ -1,22 +1,29 @@
 /*
- * Running: preparing the network, the step loop, reset.
+ * Running: preparing the network, the stages of a slice, reset.
  *
- * One step, from t = s dt to t + dt:
- *   1. current sources: each computes its value at t, which acts on its
- *      targets during the step (and is what a recording of it shows at t);
- *   2. every population advances (models/ *.c) and reports its spikes;
- *   3. spikes are queued for delivery and recorded;
- *   4. analog recorders sample the state at t + dt when due.
- * The queue is delivered at the end of every min-delay slice (slices are
- * aligned to multiples of min_delay from t = 0) and at the end of a run.
- * Each shard (thread) runs step 2 and the delivery for its own block of
- * neurons; the rest is serial.
+ * The simulation advances in slices of min_delay steps, aligned to
+ * multiples of min_delay from t = 0 (a run may end inside one).  A slice
+ * has three stages:
+ *   1. update: every shard, on its own thread and without waiting for the
+ *      others, runs the slice's steps on its blocks.  A step, from t = s dt
+ *      to t + dt: the synaptic updates due now (STDP), the injected
+ *      currents (each source's value at t acts during the step), every
+ *      population's update, the spikes into the shard's recorder, spike
+ *      logs and list of the slice, and the analog samples at t + dt;
+ *   2. exchange: the shards' spike lists become visible to all (one
+ *      process: nothing to send; the place where processes would trade
+ *      them);
+ *   3. deliver: every shard adds the slice's spikes into its own rows'
+ *      ring buffers.
+ * Threads meet only between the stages, so a slice of several steps costs
+ * two barriers, and no two threads ever write the same memory.
  */
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "core/parallel.h"
 #include "core/sim.h"
 
 /* Checks every population whose parameters changed, before changing
@@ -27,176 +34,192 @@ static rv_status check_parameters(rv_sim *sim)
         const rv__pop *p = sim->pops[k];
         if (!p->dirty || !p->model->check)
             continue;
-        const char *msg = "";
-        int64_t bad = p->model->check(p, &msg);
-        if (bad >= 0)
-            return rv__fail(sim, RV_ERR_VALUE,
-                            "rv_sim_run_until: %s population %d, neuron %lld: %s", p->model->name,
-                            (int)k, (long long)bad, msg);
+        for (int b = 0; b < p->n_blocks; b++) {
+            const char *msg = "";
+            int64_t bad = p->blocks[b].view.n > 0 ? p->model->check(&p->blocks[b].view, &msg)
+                                                  : -1;
+            if (bad >= 0)
+                return rv__fail(sim, RV_ERR_VALUE,
+                                "rv_sim_run_until: %s population %d, neuron %lld: %s",
+                                p->model->name, (int)k, (long long)(p->blocks[b].lo + bad), msg);
+        }
     }
     return RV_OK;
+}
+
+/* prepare() and resume() of the populations whose parameters changed, each
+ * shard on its own blocks. */
+static void refresh_shard(int s, void *ctx)
+{
+    rv_sim *sim = ctx;
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop *p = sim->pops[k];
+        const rv__block *b = &p->blocks[s].view;
+        if (!p->dirty || b->n == 0)
+            continue;
+        if (p->model->prepare)
+            p->model->prepare(b, sim->dt);
+        if (p->model->resume)
+            p->model->resume(b, sim->step, sim->dt, sim->seed);
+    }
 }
 
 static rv_status prepare(rv_sim *sim)
 {
     rv_status st;
     if (!sim->prepared) {
-        for (int32_t k = 0; k < sim->n_pops; k++)
-            if ((st = rv__pop_shard(sim, sim->pops[k])))
-                return st;
-        if ((st = rv__prepare_delivery(sim)))
+        if ((st = rv__shards_size(sim)) || (st = rv__prepare_delivery(sim))
+            || (st = rv__cs_prepare(sim)))
             return st;
-        for (int32_t c = 0; c < sim->n_cs; c++)
-            for (int64_t j = 0; j < sim->cs[c]->n_targets; j++)
-                sim->pops[sim->cs[c]->targets[j].pop]->injected = 1;
         sim->prepared = 1;
     }
-    for (int32_t k = 0; k < sim->n_pops; k++) {
-        rv__pop *p = sim->pops[k];
-        if (!p->dirty)
-            continue;
-        if (p->model->prepare)
-            p->model->prepare(p, sim->dt);
-        if (p->model->resume)
-            p->model->resume(p, sim->step, sim->dt, sim->seed);
-        p->dirty = 0;
-    }
+    rv__for_shards(sim->n_shards, refresh_shard, sim);
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        sim->pops[k]->dirty = 0;
     return RV_OK;
 }
 
-static void inject_currents(rv_sim *sim, int64_t step)
+/* ---- one step of one shard -------------------------------------------------------- */
+
+/* The currents injected into shard s during step `step`. */
+static void inject_currents(rv_sim *sim, int s, int64_t step)
 {
-    for (int32_t k = 0; k < sim->n_pops; k++)
+    rv__shard *sh = &sim->shards[s];
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop_block *b = &sim->pops[k]->blocks[s];
         if (sim->pops[k]->injected)
-            memset(sim->pops[k]->i_inj, 0, (size_t)sim->pops[k]->n * sizeof(double));
-    for (int32_t c = 0; c < sim->n_cs; c++) {
-        rv__cs *cs = sim->cs[c];
-        double value = rv__cs_value(cs, step, sim->dt, sim->seed);
-        if (cs->recording && rv__cs_record_value(cs, step, value))
-            sim->run_failed = 1;
-        if (value == 0.0)
-            continue;
-        for (int64_t j = 0; j < cs->n_targets; j++)
-            sim->pops[cs->targets[j].pop]->i_inj[cs->targets[j].index] += value;
+            memset(b->i_inj, 0, (size_t)b->view.n * sizeof(double));
+    }
+    int32_t cs = -1;
+    double value = 0.0;
+    for (int64_t e = 0; e < sh->n_inject; e++) {
+        const rv__injection *in = &sh->inject[e];
+        if (in->cs != cs) {
+            cs = in->cs;
+            value = rv__cs_value(sim->cs[cs], step, sim->dt, sim->seed);
+        }
+        if (value != 0.0)
+            sim->pops[in->pop]->blocks[s].i_inj[in->index] += value;
     }
 }
 
-/* Step `sim->step` of shard `shard` of every population. */
-static void update_shard(rv_sim *sim, int shard)
+/* The spikes a block reported in one call of its update: into its
+ * recorder, its spike logs, and the shard's list for delivery. */
+static void take_spikes(rv__shard *sh, const rv__pop *p, rv__pop_block *b, int32_t step_off)
 {
-    int64_t s = sim->step;
-    int64_t slot = (s + 1) & (sim->ring_len - 1);
+    const rv__spike_buf *f = &b->fired;
+    if (f->n == 0)
+        return;
+    if (rv__rec_spikes(b, f))
+        sh->failed = 1;
+    for (int64_t k = 0; b->log && k < f->n; k++)
+        if (rv__history_append(p->history, &b->log[f->idx[k]], f->t[k]))
+            sh->failed = 1;
+    if (p->n_out == 0)
+        return;
+    if (rv__reserve((void **)&sh->spikes, &sh->cap_spikes, sh->n_spikes + f->n,
+                    sizeof *sh->spikes)) {
+        sh->failed = 1;
+        return;
+    }
+    for (int64_t k = 0; k < f->n; k++)
+        sh->spikes[sh->n_spikes++] = (rv__spike){(uint32_t)(b->lo + f->idx[k]), p->handle,
+                                                 step_off};
+}
+
+static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
+{
+    rv__shard *sh = &sim->shards[s];
+    if (sim->plastic)
+        rv__run_deferred(sim, s, step);
+    inject_currents(sim, s, step);
+    int64_t slot = (step + 1) & (sim->ring_len - 1);
     double *input[RV__MAX_RECEPTORS];
-    rv__step_ctx ctx = {.step = s, .t = s * sim->dt, .t_end = (s + 1) * sim->dt,
+    rv__step_ctx ctx = {.step = step, .t = step * sim->dt, .t_end = (step + 1) * sim->dt,
                         .dt = sim->dt, .seed = sim->seed, .input = input};
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__pop *p = sim->pops[k];
-        for (int r = 0; r < p->model->n_receptors; r++)
-            input[r] = p->input + ((size_t)r * (size_t)sim->ring_len + (size_t)slot) * (size_t)p->n;
-        ctx.begin = p->shard_lo[shard];
-        ctx.end = p->shard_lo[shard + 1];
-        ctx.out = &p->fired[shard];
-        ctx.i_inj = p->i_inj;
-        p->model->update(p, &ctx);
-    }
-}
-
-/* Moves the spikes the shards of a population reported into the delivery
- * queue and the recorder, shard by shard: that is index order, whatever
- * the number of shards.  Returns -1 when out of memory. */
-static int collect_spikes(rv_sim *sim, rv__pop *p, int64_t step)
-{
-    int failed = 0;
-    int64_t first_recorded = p->rec.sp_n;
-    for (int s = 0; s < sim->n_shards; s++) {
-        rv__fired *f = &p->fired[s];
-        failed |= f->failed;
-        if (f->n == 0)
+        rv__pop_block *b = &p->blocks[s];
+        int64_t n = b->view.n;
+        if (n == 0)
             continue;
-        if (p->n_out > 0) {
-            if (rv__reserve((void **)&sim->spikes, &sim->cap_spikes, sim->n_spikes + f->n,
-                            sizeof *sim->spikes))
-                return -1;
-            for (int64_t k = 0; k < f->n; k++)
-                sim->spikes[sim->n_spikes++] = (rv__spike){p->handle, f->idx[k], step};
-        }
-        failed |= rv__rec_spikes(p, f);
-        for (int64_t k = 0; p->history && k < f->n; k++)
-            failed |= rv__history_append(p->history, f->idx[k], f->t[k]);
-        f->n = 0;
+        for (int r = 0; r < p->model->n_receptors; r++)
+            input[r] = b->input + ((size_t)r * (size_t)b->input_len + (size_t)slot) * (size_t)n;
+        ctx.out = &b->fired;
+        ctx.i_inj = b->i_inj;
+        ctx.end = n;
+        int64_t first_recorded = b->rec.sp_n, at = 0;
+        do {   /* a source may fill the spike buffer: empty it and go on */
+            ctx.begin = at;
+            b->fired.n = 0;
+            at = p->model->update(&b->view, &ctx);
+            take_spikes(sh, p, b, (int32_t)(step - slice_start));
+        } while (at < n);
+        if (rv__rec_sort_step(&b->rec, first_recorded))
+            sh->failed = 1;
     }
-    failed |= rv__rec_sort_step(&p->rec, first_recorded);
-    return failed ? -1 : 0;
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if (sim->pops[k]->blocks[s].view.n > 0)
+            rv__rec_sample_block(sim->pops[k], &sim->pops[k]->blocks[s], step + 1);
+    if (s == 0)   /* one shard records the sources' values (reserved before the run) */
+        for (int32_t c = 0; c < sim->n_cs; c++)
+            if (sim->cs[c]->recording)
+                sim->cs[c]->trace[step] = rv__cs_value(sim->cs[c], step, sim->dt, sim->seed);
 }
 
-/* The serial part between two steps: spikes of the step just made, the
- * clock, analog samples, and the injected currents of the next step.
- * Returns whether the delivery queue is due. */
-static int finish_step(rv_sim *sim, int64_t target)
+/* ---- the slices -------------------------------------------------------------------- */
+
+/* The serial part between the stages: the clock and the failures. */
+static void exchange(rv_sim *sim, int64_t slice_end)
 {
-    for (int32_t k = 0; k < sim->n_pops; k++)
-        if (collect_spikes(sim, sim->pops[k], sim->step))
+    sim->step = slice_end;
+    for (int s = 0; s < sim->n_shards; s++)
+        if (sim->shards[s].failed)
             sim->run_failed = 1;
-    sim->step++;
-    for (int32_t k = 0; k < sim->n_pops; k++)
-        if (rv__rec_sample(sim->pops[k], sim->step))
-            sim->run_failed = 1;
-    if (sim->step < target)
-        inject_currents(sim, sim->step);
-    /* With plastic synapses deferred updates may fall due at any step. */
-    return sim->plastic || sim->step % sim->min_delay_steps == 0 || sim->step == target
-           || sim->run_failed;
 }
 
-/* The step loop.  With several shards each thread advances its own block
- * of every population and delivers spikes to its own targets; the serial
- * parts run in one thread between barriers.  The arithmetic and its order
- * are the same for any number of shards. */
-static void run_steps(rv_sim *sim, int64_t target)
+/* The slices up to `target`.  Thread t runs shards t, t + T, ... (one each
+ * when OpenMP gives as many threads as shards). */
+static void run_slices(rv_sim *sim, int64_t target)
 {
-    inject_currents(sim, sim->step);
+    int S = sim->n_shards;
+    int64_t L = sim->min_delay_steps;
 #ifdef _OPENMP
-    if (sim->n_shards > 1) {
-        int deliver = 0;
-#pragma omp parallel num_threads(sim->n_shards)
-        {
-            int shard = omp_get_thread_num();
-            while (sim->step < target && !sim->run_failed) {
-                update_shard(sim, shard);
-#pragma omp barrier
-#pragma omp single
-                deliver = finish_step(sim, target);
-                if (deliver) {
-                    rv__deliver(sim, shard);
-#pragma omp barrier
-#pragma omp single
-                    sim->n_spikes = 0;
-                }
-            }
-        }
-        return;
-    }
+#pragma omp parallel num_threads(S) if (S > 1)
 #endif
-    while (sim->step < target && !sim->run_failed) {
-        for (int shard = 0; shard < sim->n_shards; shard++)
-            update_shard(sim, shard);
-        if (finish_step(sim, target)) {
-            for (int shard = 0; shard < sim->n_shards; shard++)
-                rv__deliver(sim, shard);
-            sim->n_spikes = 0;
+    {
+#ifdef _OPENMP
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+        int t = 0, nt = 1;
+#endif
+        for (;;) {
+            int64_t start = sim->step;
+            if (start >= target || sim->run_failed)
+                break;
+            int64_t end = (start / L + 1) * L;
+            end = end < target ? end : target;
+            for (int s = t; s < S; s += nt)
+                for (int64_t step = start; step < end; step++)
+                    shard_step(sim, s, step, start);
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+#endif
+            exchange(sim, end);
+            if (!sim->run_failed)
+                for (int s = t; s < S; s += nt)
+                    rv__deliver(sim, s, start);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            for (int s = t; s < S; s += nt)
+                sim->shards[s].n_spikes = 0;
         }
     }
 }
 
-/* Samples taken when a run starts: analog state at the current time (the
- * initial values at t = 0). */
-static rv_status sample_start(rv_sim *sim)
-{
-    for (int32_t k = 0; k < sim->n_pops; k++)
-        if (rv__rec_sample(sim->pops[k], sim->step))
-            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for recording");
-    return RV_OK;
-}
+/* ---- runs ------------------------------------------------------------------------------ */
 
 /* The value of recorded current sources at the final time, so that traces
  * have one value per step from 0 to now; a later run overwrites it if the
@@ -205,8 +228,11 @@ static rv_status sample_sources(rv_sim *sim)
 {
     for (int32_t c = 0; c < sim->n_cs; c++) {
         rv__cs *cs = sim->cs[c];
-        if (cs->recording
-            && rv__cs_record_value(cs, sim->step, rv__cs_value(cs, sim->step, sim->dt, sim->seed)))
+        if (!cs->recording)
+            continue;
+        if (cs->n_trace < sim->step)
+            cs->n_trace = sim->step;
+        if (rv__cs_record_value(cs, sim->step, rv__cs_value(cs, sim->step, sim->dt, sim->seed)))
             return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for recording");
     }
     return RV_OK;
@@ -230,17 +256,28 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
     rv_status st;
     if ((st = check_parameters(sim)) || (st = prepare(sim)))
         return st;
-    sim->running = 1;
-    if ((st = sample_start(sim)))
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        if ((st = rv__rec_reserve(sim, sim->pops[k], target)))
+            return st;
+    if ((st = rv__cs_reserve(sim, target)))
         return st;
+    sim->running = 1;
+    /* the samples at the start: the initial values at t = 0 */
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        for (int b = 0; b < sim->pops[k]->n_blocks; b++)
+            rv__rec_sample_block(sim->pops[k], &sim->pops[k]->blocks[b], sim->step);
     sim->run_failed = 0;
-    run_steps(sim, target);
-    if (sim->run_failed) {
-        sim->n_spikes = 0;
+    for (int s = 0; s < sim->n_shards; s++)
+        sim->shards[s].failed = 0;
+    run_slices(sim, target);
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__rec_commit(sim->pops[k], sim->step);
+        sim->pops[k]->spikes.valid = 0;
+    }
+    if (sim->run_failed)
         return rv__fail(sim, RV_ERR_NOMEM,
                         "rv_sim_run_until: out of memory for spikes or recorded data; the run "
                         "stopped at t = %g ms", sim->step * sim->dt);
-    }
     return sample_sources(sim);
 }
 
@@ -251,23 +288,22 @@ rv_status rv_sim_reset(rv_sim *sim)
     rv__clear_error(sim);
     sim->step = 0;
     sim->running = 0;
-    sim->n_spikes = 0;
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__pop *p = sim->pops[k];
         rv__pop_reset_state(p);
-        for (int k = 0; k < p->n_fired_buffers; k++) {
-            p->fired[k].n = 0;
-            p->fired[k].failed = 0;
+        for (int b = 0; b < p->n_blocks; b++) {
+            p->blocks[b].fired.n = 0;
+            rv__history_clear(p->blocks[b].log, p->blocks[b].view.n);
         }
-        rv__rec_discard(&p->rec, p->model, p->n);
+        rv__rec_discard(p);
     }
     for (int32_t c = 0; c < sim->n_cs; c++)
         sim->cs[c]->n_trace = 0;
     for (int32_t k = 0; k < sim->n_projs; k++)
         rv__proj_reset_state(sim->projs[k]);
-    for (int32_t k = 0; k < sim->n_pops; k++)
-        rv__history_clear(sim->pops[k]->history, sim->pops[k]->n);
-    if (sim->deferred)
+    for (int s = 0; s < sim->n_shards_made; s++)
+        sim->shards[s].n_spikes = 0;
+    if (sim->shards)
         rv__clear_deferred(sim);
     return RV_OK;
 }

@@ -40,11 +40,7 @@ void rv_sim_free(rv_sim *sim)
     rv__free(sim->pops);
     rv__free(sim->projs);
     rv__free(sim->cs);
-    rv__free(sim->spikes);
-    int64_t n_buckets = (int64_t)sim->n_deferred_shards * sim->deferred_len;
-    for (int64_t k = 0; sim->deferred && k < n_buckets; k++)
-        rv__free(sim->deferred[k].e);
-    rv__free(sim->deferred);
+    rv__shards_free(sim);
     rv__free(sim->gen_pre);
     rv__free(sim->gen_post);
     rv__free(sim);

@@ -1,14 +1,17 @@
 /*
  * The simulation object and the objects it owns.  Internal.
  *
- * Layout decisions (see docs/architecture.md):
- *   - one contiguous array per parameter / state variable per population;
- *   - synapses live in their projection, grouped by presynaptic neuron
- *     (compressed rows) once compacted; connections made since the last
- *     compaction wait in a creation-ordered tail;
- *   - input arrives through per-population ring buffers, one per receptor,
- *     indexed by absolute step modulo a power-of-two length;
- *   - spikes of a min-delay slice are collected and delivered at its end.
+ * Layout (docs/architecture.md):
+ *   - the simulation runs as shards, one per thread; shard s owns block s
+ *     of every population: its neurons' parameters, state, input ring
+ *     buffers, recorded data and spike logs, in memory of its own, with
+ *     local indices (rv__pop_block);
+ *   - synapses live with their target: projection p keeps, for each
+ *     shard, the synapses onto that shard's block of the target population,
+ *     grouped by source (rv__rows, synapses/synapse.h);
+ *   - a step of a shard touches only that shard's memory; spikes are
+ *     collected per shard and exchanged at the end of each min-delay
+ *     slice, when every shard delivers them into its own rows.
  */
 #ifndef RV_SIM_H
 #define RV_SIM_H
@@ -21,61 +24,64 @@
 #include "synapses/post_history.h"
 #include "synapses/synapse.h"
 
-/* ---- recording -------------------------------------------------------- */
+/* ---- recording (record/recorder.c) ----------------------------------------- */
 
+/* A recorded variable of a population: a table with one row per sample,
+ * rows every interval_steps from first_step.  Each block keeps the columns
+ * of its own recorded neurons (rv__signal_cols) with the same rows. */
 typedef struct rv__signal {
-    int64_t *cells;         /* recorded neuron indices, ascending */
-    int64_t n_cells;
-    double *data;           /* n_rows x n_cells, row-major */
     int64_t n_rows, cap_rows;
     int64_t first_step;     /* step of row 0 (valid when n_rows > 0) */
+    int64_t n_cells;        /* recorded neurons, over all blocks */
 } rv__signal;
 
-typedef struct rv__recorder {
+typedef struct rv__signal_cols {
+    int64_t *cells;         /* recorded local indices, ascending */
+    int64_t n_cells;
+    double *data;           /* cap_rows x n_cells, row-major */
+} rv__signal_cols;
+
+/* What a block records: spikes (local index, time) and per-neuron counts
+ * since the last clear, and the columns of every analog variable. */
+typedef struct rv__block_rec {
     uint8_t *spike_on;      /* [n] 1 = spikes recorded */
-    uint32_t *sp_idx;       /* recorded spikes since the last clear */
+    int64_t *counts;        /* [n] */
+    uint32_t *sp_idx;
     double *sp_t;
     int64_t sp_n, sp_cap;
-    int64_t *counts;        /* [n] spikes since the last clear */
-    int64_t interval_steps; /* analog sampling interval */
-    rv__signal *signals;    /* [n_vars] */
-} rv__recorder;
+    rv__signal_cols *cols;  /* [n_vars] */
+} rv__block_rec;
 
-/* ---- spikes reported during a step ------------------------------------ */
-
-/* The spikes one shard of a population reported in the current step. */
-typedef struct rv__fired {
+/* The recorded spikes of all blocks of a population in time order, made
+ * when they are read (rv_rec_get_spikes) and kept until the next change. */
+typedef struct rv__spike_view {
     uint32_t *idx;
     double *t;
     int64_t n, cap;
-    int failed;             /* ran out of memory */
-} rv__fired;
+    int valid;
+} rv__spike_view;
 
-/* Reports a spike of neuron i at time t (ms) from inside update(). */
-static inline void rv__fire(rv__fired *f, int64_t i, double t)
-{
-    if (f->n == f->cap) {
-        int64_t cap_i = f->cap, cap_t = f->cap;
-        if (rv__reserve((void **)&f->idx, &cap_i, f->n + 1, sizeof *f->idx)
-            || rv__reserve((void **)&f->t, &cap_t, f->n + 1, sizeof *f->t)) {
-            f->failed = 1;
-            return;
-        }
-        f->cap = cap_i < cap_t ? cap_i : cap_t;
-    }
-    f->idx[f->n] = (uint32_t)i;
-    f->t[f->n] = t;
-    f->n++;
-}
+/* ---- populations (core/population.c) ----------------------------------------- */
 
-/* ---- populations ------------------------------------------------------ */
-
-/* One list of values per neuron, as compressed rows: neuron i's list is
- * val[off[i] .. off[i + 1]).  off has n + 1 entries. */
-typedef struct rv__lists {
-    int64_t *off;
-    double *val;
-} rv__lists;
+/* The neurons [lo, lo + n) of a population that one shard owns. */
+typedef struct rv__pop_block {
+    rv__block view;         /* what the model sees: the arrays below */
+    int64_t lo;
+    double **param;         /* [n_params][n] */
+    double **state;         /* [n_vars + n_internal][n] */
+    double **init;          /* [n_vars][n] */
+    double **derived;       /* [n_derived][n] */
+    double **scratch;       /* [n_scratch][n] */
+    rv__lists *arrays;      /* [n_arrays] array-valued parameters */
+    int64_t *sched_off;     /* spike schedule (SpikeSourceArray), [n + 1] */
+    double *sched_t;
+    double *input;          /* [n_receptors][input_len][n] ring buffers */
+    int64_t input_len;
+    double *i_inj;          /* [n] current injected during this step (neurons) */
+    rv__spike_buf fired;    /* the spikes of the current step, room for n */
+    rv__block_rec rec;
+    rv__spike_log **log;    /* [n] spike logs for plastic synapses, or NULL */
+} rv__pop_block;
 
 typedef struct rv__pop {
     const rv__model *model;
@@ -83,30 +89,38 @@ typedef struct rv__pop {
     int32_t handle;
     int64_t n;
     int64_t first_gid;
-    double **param;         /* [n_params][n] */
-    double **state;         /* [n_vars + n_internal][n] */
-    double **init;          /* [n_vars][n] */
-    double **derived;       /* [n_derived][n] */
-    double **scratch;       /* [n_scratch][n] */
-    double *input;          /* [n_receptors][ring_len][n] */
-    int64_t input_len;      /* ring length input was sized for */
-    double *i_inj;          /* [n] injected current of this step (neurons) */
-    int injected;           /* a current source targets this population */
-    int64_t *sched_off;     /* spike schedule (CSR over neurons) */
-    double *sched_t;
-    rv__lists *arrays;      /* [model->n_arrays] array-valued parameters */
+    int n_blocks;           /* = the number of shards it was split for */
+    rv__pop_block *blocks;  /* block b belongs to shard b */
     int32_t *out_proj;      /* projections from this population */
     int32_t n_out;
     int64_t cap_out;
-    rv__recorder rec;
+    int64_t interval_steps; /* analog sampling interval */
+    rv__signal *signals;    /* [n_vars] */
+    rv__spike_view spikes;
+    rv__trace_channels *history;  /* post-synaptic traces read by plastic synapses, or NULL */
+    int injected;           /* a current source targets this population */
     int dirty;              /* parameters changed: prepare/resume due */
-    int64_t *shard_lo;      /* [n_shards + 1]: shard s owns [shard_lo[s], shard_lo[s+1]) */
-    rv__fired *fired;       /* [n_fired_buffers] spikes of the current step, per shard */
-    int n_fired_buffers;
-    rv__post_history *history;  /* spike log for plastic synapses onto it, or NULL */
 } rv__pop;
 
-/* ---- current sources -------------------------------------------------- */
+/* The block of shard s of a population spans [rv__block_lo(n, S, s),
+ * rv__block_lo(n, S, s + 1)). */
+static inline int64_t rv__block_lo(int64_t n, int n_blocks, int s)
+{
+    return n * s / n_blocks;
+}
+
+/* The block holding population index i. */
+static inline int rv__block_of(const rv__pop *p, int64_t i)
+{
+    int b = (int)(i * p->n_blocks / p->n);   /* < 2^32 x 1024: no overflow */
+    while (b + 1 < p->n_blocks && p->blocks[b + 1].lo <= i)
+        b++;
+    while (b > 0 && p->blocks[b].lo > i)
+        b--;
+    return b;
+}
+
+/* ---- current sources (electrodes/current_source.c) --------------------------- */
 
 typedef enum rv__cs_kind { RV__CS_DC, RV__CS_AC, RV__CS_STEP, RV__CS_NOISE } rv__cs_kind;
 
@@ -129,21 +143,34 @@ typedef struct rv__cs {
     int64_t n_trace, cap_trace;
 } rv__cs;
 
-/* ---- spikes in flight -------------------------------------------------- */
+/* A current source's target in a shard: local neuron `index` of the
+ * shard's block of population `pop`. */
+typedef struct rv__injection {
+    int32_t cs, pop;
+    int64_t index;
+} rv__injection;
 
+/* ---- shards -------------------------------------------------------------------- */
+
+/* A spike emitted in the current slice: `step_off` steps after the slice
+ * start, by neuron `index` of population `pop`.  A shard's list is sorted
+ * by (step_off, pop, index). */
 typedef struct rv__spike {
-    int32_t pop;
     uint32_t index;
-    int64_t step;           /* emitted at the end of this step */
+    int32_t pop;
+    int32_t step_off;
 } rv__spike;
 
-/* ---- synaptic updates waiting for post-synaptic spikes (STDP) ---------- */
-
+/* A synaptic update (STDP) waiting for post-synaptic spikes: synapse
+ * `synapse` of the shard's rows of projection `proj`, for the spike of
+ * source `pre` emitted at the end of step `spike_step`; it runs when the
+ * clock reaches `due`. */
 typedef struct rv__deferred {
     int32_t proj;
+    uint32_t pre;
     int64_t synapse;
     int64_t spike_step;
-    int64_t due;             /* the step at whose end it runs */
+    int64_t due;
 } rv__deferred;
 
 typedef struct rv__defer_bucket {
@@ -151,7 +178,19 @@ typedef struct rv__defer_bucket {
     int64_t n, cap;
 } rv__defer_bucket;
 
-/* ---- the simulation ---------------------------------------------------- */
+/* What a thread owns besides its blocks and rows. */
+typedef struct rv__shard {
+    rv__spike *spikes;          /* emitted in this slice */
+    int64_t n_spikes, cap_spikes;
+    rv__defer_bucket *deferred; /* [deferred_len], by the clock they are due */
+    int64_t deferred_len;
+    rv__injection *inject;      /* current sources into this shard, by source */
+    int64_t n_inject;
+    int64_t *cursor;            /* [n_projs] delivery scratch */
+    int failed;                 /* ran out of memory during the run */
+} rv__shard;
+
+/* ---- the simulation ------------------------------------------------------------ */
 
 struct rv_sim {
     char errmsg[512];
@@ -162,7 +201,7 @@ struct rv_sim {
     int64_t step;
     int running;            /* a run started since creation or reset */
     int run_failed;         /* the current run ran out of memory */
-    int prepared;           /* ring buffers and synapse rows are current */
+    int prepared;           /* ring buffers, rows and shard tables are current */
 
     rv__pop **pops;
     int32_t n_pops;
@@ -175,18 +214,13 @@ struct rv_sim {
     int64_t cap_cs;
     int64_t n_neurons;
 
-    int n_shards;            /* threads: each owns a block of every population */
+    int n_shards;            /* threads; populations and rows follow it at prepare */
+    rv__shard *shards;       /* [n_shards_made] */
+    int n_shards_made;
     int64_t min_delay_steps; /* slice length */
     int64_t max_delay_steps;
     int64_t ring_len;        /* power of two > max delay + slice */
-
-    rv__defer_bucket *deferred; /* [n_shards][ring_len], by the step they are due */
-    int64_t deferred_len;       /* ring_len the buckets were made for, 0: none */
-    int n_deferred_shards;
-    int plastic;                /* some projection reads post-synaptic spikes */
-
-    rv__spike *spikes;       /* emitted in the current slice */
-    int64_t n_spikes, cap_spikes;
+    int plastic;             /* some projection reads post-synaptic spikes */
 
     int64_t *gen_pre, *gen_post; /* rv_rule_generate output */
     int64_t gen_cap;
@@ -206,25 +240,52 @@ rv_status rv__check_indices(rv_sim *sim, const char *fn, const rv__pop *p,
 void rv__pop_free(rv__pop *p);
 void rv__pop_reset_state(rv__pop *p);
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len);
-rv_status rv__pop_shard(rv_sim *sim, rv__pop *p);
+/* Re-splits a population into sim->n_shards blocks (data kept). */
+rv_status rv__pop_reshard(rv_sim *sim, rv__pop *p);
+/* Visits the neurons idx[0..count) (idx NULL: all) block by block: calls
+ * fn(block, local index, k) for each, k being the position in idx. */
+typedef void (*rv__visit_fn)(rv__pop_block *b, int64_t local, int64_t k, void *ctx);
+void rv__pop_visit(rv__pop *p, const int64_t *idx, int64_t count, rv__visit_fn fn, void *ctx);
+
+/* Shards (core/shard.c). */
+rv_status rv__shards_size(rv_sim *sim);
+void rv__shards_free(rv_sim *sim);
 
 /* Recording internals (record/recorder.c). */
-rv_status rv__rec_init(rv__recorder *r, const rv__model *m, int64_t n);
-void rv__rec_free(rv__recorder *r, const rv__model *m);
-void rv__rec_discard(rv__recorder *r, const rv__model *m, int64_t n);
-int rv__rec_spikes(rv__pop *p, const rv__fired *f);
-int rv__rec_sort_step(rv__recorder *r, int64_t first);
-int rv__rec_sample(rv__pop *p, int64_t step);
+rv_status rv__rec_init(rv__pop *p);
+rv_status rv__rec_block_init(rv__block_rec *r, const rv__model *m, int64_t n);
+void rv__rec_block_free(rv__block_rec *r, const rv__model *m);
+void rv__rec_free(rv__pop *p);
+void rv__rec_discard(rv__pop *p);
+/* The spikes of one flush of a block into its recorder; -1 out of memory. */
+int rv__rec_spikes(rv__pop_block *b, const rv__spike_buf *f);
+/* Orders the spikes recorded from `first` on (one step's) by time. */
+int rv__rec_sort_step(rv__block_rec *r, int64_t first);
+/* Before a run to `target`: room for every analog row it will add.  Then,
+ * in the shards, the block's sample at `step` when one is due, and after
+ * the run the rows made up to `step`. */
+rv_status rv__rec_reserve(rv_sim *sim, rv__pop *p, int64_t target);
+void rv__rec_sample_block(const rv__pop *p, rv__pop_block *b, int64_t step);
+void rv__rec_commit(rv__pop *p, int64_t step);
+/* Moves recorded data from old blocks to new ones (resharding). */
+rv_status rv__rec_reshard(rv__pop *p, rv__pop_block *fresh, int n_fresh);
 
 /* Current sources (electrodes/current_source.c). */
 double rv__cs_value(const rv__cs *c, int64_t step, double dt, uint64_t seed);
 int rv__cs_record_value(rv__cs *c, int64_t step, double value);
 void rv__cs_free(rv__cs *c);
+/* The injection tables of the shards. */
+rv_status rv__cs_prepare(rv_sim *sim);
+/* Room in the traces of recorded sources for a run up to `target`. */
+rv_status rv__cs_reserve(rv_sim *sim, int64_t target);
 
-/* Spike delivery (delivery/delivery.c): the queued spikes into the rows
- * of one shard's targets, and the deferred synaptic updates now due. */
-void rv__deliver(rv_sim *sim, int shard);
+/* Spike delivery (delivery/delivery.c). */
 rv_status rv__prepare_delivery(rv_sim *sim);
+/* The synaptic updates of shard s that fall due at clock `now`. */
+void rv__run_deferred(rv_sim *sim, int s, int64_t now);
+/* Delivers the spikes of the slice starting at `slice_start` (every
+ * shard's list) into the rows of shard s. */
+void rv__deliver(rv_sim *sim, int s, int64_t slice_start);
 void rv__clear_deferred(rv_sim *sim);
 
 /* Dynamic synapses (synapses/prepare.c). */

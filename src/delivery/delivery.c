@@ -8,10 +8,16 @@
  * Spikes are delivered at the end of each slice of min_delay steps (and at
  * the end of a run), which is early enough because d >= min_delay; the
  * ring length L, a power of two, exceeds max_delay + min_delay so that no
- * slot is reused before it is read.  Each shard delivers into its own
- * targets only (its part of every row), so shards never write to the same
- * memory, and every target receives its input in the same order whatever
- * the number of shards.
+ * slot is reused before it is read.
+ *
+ * Every shard reads the spike lists of all shards and delivers into its
+ * own rows only, so shards never write to the same memory.  The spikes are
+ * taken in one canonical order -- by step, then population, then neuron
+ * index (shard 0's neurons come first) -- so every target receives its
+ * input in the same order whatever the number of shards.  A spike finds
+ * its row in the compact source table of each outgoing projection by a
+ * galloping search from the previous spike's row (spikes of one step and
+ * population come in ascending index order).
  */
 #include <string.h>
 
@@ -25,69 +31,70 @@ static int64_t next_pow2(int64_t x)
     return p;
 }
 
-/* ---- deferred synaptic updates ------------------------------------------- */
+/* ---- deferred synaptic updates ------------------------------------------------- */
 
-static rv__defer_bucket *bucket(rv_sim *sim, int shard, int64_t step)
+static rv__defer_bucket *bucket(rv__shard *sh, int64_t clock)
 {
-    return &sim->deferred[(size_t)shard * (size_t)sim->deferred_len
-                          + (size_t)(step & (sim->deferred_len - 1))];
+    return &sh->deferred[clock & (sh->deferred_len - 1)];
 }
 
 void rv__defer(const rv__syn_ctx *c, int64_t j, int64_t ready)
 {
-    rv_sim *sim = c->sim;
-    rv__defer_bucket *b = bucket(sim, c->shard, ready);
+    rv__defer_bucket *b = bucket(c->sh, ready);
     if (rv__reserve((void **)&b->e, &b->cap, b->n + 1, sizeof *b->e)) {
-        sim->run_failed = 1;
+        c->sh->failed = 1;
         return;
     }
-    b->e[b->n++] = (rv__deferred){c->p->handle, j, c->step, ready};
+    b->e[b->n++] = (rv__deferred){c->p->handle, c->pre, j, c->step, ready};
 }
 
 void rv__clear_deferred(rv_sim *sim)
 {
-    int64_t n = (int64_t)sim->n_deferred_shards * sim->deferred_len;
-    for (int64_t k = 0; k < n; k++)
-        sim->deferred[k].n = 0;
+    for (int s = 0; s < sim->n_shards_made; s++)
+        for (int64_t k = 0; sim->shards[s].deferred && k < sim->shards[s].deferred_len; k++)
+            sim->shards[s].deferred[k].n = 0;
 }
 
-/* Buckets for every shard and every step a deferred update can wait for;
- * pending updates move into the new buckets when the sizes change. */
+/* Buckets for every clock a deferred update can wait for; pending updates
+ * move into the new buckets when the length changes. */
 static rv_status size_deferred(rv_sim *sim, int64_t len)
 {
-    if (!sim->plastic || (sim->deferred_len == len && sim->n_deferred_shards == sim->n_shards))
-        return RV_OK;
-    int64_t n = (int64_t)sim->n_shards * len;
-    rv__defer_bucket *fresh = rv__calloc((size_t)n, sizeof *fresh);
-    if (!fresh)
-        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-    rv__defer_bucket *old = sim->deferred;
-    int64_t old_n = (int64_t)sim->n_deferred_shards * sim->deferred_len;
-    sim->deferred = fresh;
-    sim->deferred_len = len;
-    sim->n_deferred_shards = sim->n_shards;
-    rv_status st = RV_OK;
-    for (int64_t k = 0; k < old_n; k++) {
-        for (int64_t e = 0; e < old[k].n && !st; e++) {
-            const rv__deferred *d = &old[k].e[e];
-            const rv__proj *p = sim->projs[d->proj];
-            const rv__pop *post = sim->pops[p->post];
-            int shard = 0;
-            while (shard + 1 < sim->n_shards && post->shard_lo[shard + 1] <= p->target[d->synapse])
-                shard++;
-            rv__defer_bucket *b = bucket(sim, shard, d->due);
-            if (rv__reserve((void **)&b->e, &b->cap, b->n + 1, sizeof *b->e))
-                st = rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-            else
-                b->e[b->n++] = *d;
+    for (int s = 0; s < sim->n_shards; s++) {
+        rv__shard *sh = &sim->shards[s];
+        if (!sim->plastic || sh->deferred_len == len)
+            continue;
+        rv__defer_bucket *fresh = rv__calloc((size_t)len, sizeof *fresh);
+        if (!fresh)
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+        rv__shard moved = *sh;
+        moved.deferred = fresh;
+        moved.deferred_len = len;
+        rv_status st = RV_OK;
+        for (int64_t k = 0; k < sh->deferred_len; k++) {
+            for (int64_t e = 0; e < sh->deferred[k].n && !st; e++) {
+                rv__defer_bucket *b = bucket(&moved, sh->deferred[k].e[e].due);
+                if (rv__reserve((void **)&b->e, &b->cap, b->n + 1, sizeof *b->e))
+                    st = rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+                else
+                    b->e[b->n++] = sh->deferred[k].e[e];
+            }
         }
-        rv__free(old[k].e);
+        if (st) {
+            for (int64_t k = 0; k < len; k++)
+                rv__free(fresh[k].e);
+            rv__free(fresh);
+            return st;
+        }
+        for (int64_t k = 0; k < sh->deferred_len; k++)
+            rv__free(sh->deferred[k].e);
+        rv__free(sh->deferred);
+        sh->deferred = fresh;
+        sh->deferred_len = len;
     }
-    rv__free(old);
-    return st;
+    return RV_OK;
 }
 
-/* ---- preparing ------------------------------------------------------------ */
+/* ---- preparing ------------------------------------------------------------------ */
 
 rv_status rv__prepare_delivery(rv_sim *sim)
 {
@@ -95,9 +102,9 @@ rv_status rv__prepare_delivery(rv_sim *sim)
     uint16_t lo = UINT16_MAX, hi = 0;
     for (int32_t k = 0; k < sim->n_projs; k++) {
         rv__proj *p = sim->projs[k];
-        if ((st = rv__proj_compact(sim, p)) || (st = rv__proj_shard(sim, p)))
+        if ((st = rv__proj_compact(sim, p)))
             return st;
-        if (p->n_compact > 0) {
+        if (p->n_rows > 0) {
             lo = p->min_delay < lo ? p->min_delay : lo;
             hi = p->max_delay > hi ? p->max_delay : hi;
         }
@@ -116,91 +123,154 @@ rv_status rv__prepare_delivery(rv_sim *sim)
             return st;
     if ((st = size_deferred(sim, len)))
         return st;
+    for (int s = 0; s < sim->n_shards; s++) {
+        rv__shard *sh = &sim->shards[s];
+        int64_t *cursor = rv__realloc_array(sh->cursor, (size_t)sim->n_projs + 1, sizeof *cursor);
+        if (!cursor)
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+        sh->cursor = cursor;
+    }
     sim->min_delay_steps = lo;
     sim->max_delay_steps = hi;
     sim->ring_len = len;
     return RV_OK;
 }
 
-/* Adds synapses [begin, end) of the row of one spike to the target's ring
- * buffer. */
-static void deliver_row(const rv__proj *p, rv__pop *post, int64_t begin, int64_t end,
-                        int64_t step, int64_t ring_len)
+/* ---- delivering ------------------------------------------------------------------- */
+
+/* Adds synapses [begin, end) of a row to the targets' ring buffer; base is
+ * the receptor's ring, n the neurons of the block. */
+static void deliver_row(const rv__rows *r, double *base, int64_t n, int64_t begin, int64_t end,
+                        int64_t step, int64_t mask)
 {
-    if (begin == end)
-        return;
-    int64_t n = post->n, mask = ring_len - 1;
-    double *base = post->input + (size_t)p->receptor * (size_t)ring_len * (size_t)n;
-    const uint32_t *target = p->target;
-    if (!p->delay.v) {
-        double *dst = base + (size_t)((step + 1 + p->delay.all) & mask) * (size_t)n;
-        if (!p->weight.v) {
-            double w = p->weight.all;
+    const uint32_t *target = r->target;
+    if (!r->delay.v) {
+        double *dst = base + (size_t)((step + 1 + r->delay.all) & mask) * (size_t)n;
+        if (!r->weight.v) {
+            double w = r->weight.all;
             for (int64_t j = begin; j < end; j++)
                 dst[target[j]] += w;
         } else {
-            const double *w = p->weight.v;
+            const double *w = r->weight.v;
             for (int64_t j = begin; j < end; j++)
                 dst[target[j]] += w[j];
         }
         return;
     }
-    const uint16_t *d = p->delay.v;
-    for (int64_t j = begin; j < end; j++) {
-        double w = p->weight.v ? p->weight.v[j] : p->weight.all;
-        base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w;
+    const uint16_t *d = r->delay.v;
+    if (!r->weight.v) {
+        double w = r->weight.all;
+        for (int64_t j = begin; j < end; j++)
+            base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w;
+    } else {
+        const double *w = r->weight.v;
+        for (int64_t j = begin; j < end; j++)
+            base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w[j];
     }
 }
 
-/* The context a dynamic synapse model gets for a spike emitted at the end
- * of `step` through projection p. */
-static rv__syn_ctx syn_context(rv_sim *sim, rv__proj *p, int64_t step, int shard)
+/* The context a dynamic synapse model gets for a spike of source `pre`
+ * emitted at the end of `step` through projection p, in shard s. */
+static rv__syn_ctx syn_context(rv_sim *sim, const rv__proj *p, int s, int64_t step, uint32_t pre,
+                               int64_t row_begin)
 {
-    rv__pop *post = sim->pops[p->post];
+    const rv__pop *post = sim->pops[p->post];
+    rv__pop_block *blk = &post->blocks[s];
     rv__syn_ctx c = {
-        .sim = sim, .p = p, .post = post, .step = step, .t = (step + 1) * sim->dt,
-        .dt = sim->dt, .seed = sim->seed, .ring_mask = sim->ring_len - 1, .shard = shard,
-        .now_step = sim->step,
-        .ring = post->input + (size_t)p->receptor * (size_t)sim->ring_len * (size_t)post->n,
-        .tau_psc = p->tau_param >= 0 ? post->param[p->tau_param] : NULL,
+        .p = p, .r = &p->rows[s], .sh = &sim->shards[s], .shard = s,
+        .pre_gid = sim->pops[p->pre]->first_gid + pre, .pre = pre, .row_begin = row_begin,
+        .post_gid0 = post->first_gid + blk->lo, .step = step, .t = (step + 1) * sim->dt,
+        .dt = sim->dt, .seed = sim->seed,
+        .ring = blk->input + (size_t)p->receptor * (size_t)sim->ring_len * (size_t)blk->view.n,
+        .ring_mask = sim->ring_len - 1, .n_post = blk->view.n,
+        .tau_psc = p->tau_param >= 0 ? blk->param[p->tau_param] : NULL,
+        .channels = post->history, .logs = blk->log, .now_step = sim->step,
     };
     return c;
 }
 
-/* The deferred updates of this shard due now (before new spikes: a
- * synapse's later spikes are never due earlier). */
-static void run_deferred(rv_sim *sim, int shard)
+void rv__run_deferred(rv_sim *sim, int s, int64_t now)
 {
-    rv__defer_bucket *b = bucket(sim, shard, sim->step);
+    rv__shard *sh = &sim->shards[s];
+    if (!sh->deferred_len)
+        return;
+    rv__defer_bucket *b = bucket(sh, now);
     for (int64_t e = 0; e < b->n; e++) {
         const rv__deferred *d = &b->e[e];
-        rv__proj *p = sim->projs[d->proj];
-        rv__syn_ctx c = syn_context(sim, p, d->spike_step, shard);
+        const rv__proj *p = sim->projs[d->proj];
+        rv__syn_ctx c = syn_context(sim, p, s, d->spike_step, d->pre, d->synapse);
+        c.now_step = now;
         p->syn->transmit(&c, d->synapse, d->synapse + 1);
     }
     b->n = 0;
 }
 
-void rv__deliver(rv_sim *sim, int shard)
+/* One spike into the rows of shard s of every projection from its
+ * population. */
+static void deliver_spike(rv_sim *sim, int s, const rv__pop *src, uint32_t index, int64_t step)
 {
-    int n_shards = sim->n_shards;
+    rv__shard *me = &sim->shards[s];
+    int64_t mask = sim->ring_len - 1;
+    for (int32_t k = 0; k < src->n_out; k++) {
+        const rv__proj *p = sim->projs[src->out_proj[k]];
+        const rv__rows *r = &p->rows[s];
+        if (r->n_src == 0)
+            continue;
+        int64_t at = rv__rows_find(r, index, &me->cursor[p->handle]);
+        if (at < 0)
+            continue;
+        int64_t begin = r->off[at], end = r->off[at + 1];
+        if (!p->syn->transmit) {
+            rv__pop_block *blk = &sim->pops[p->post]->blocks[s];
+            double *base = blk->input
+                           + (size_t)p->receptor * (size_t)sim->ring_len * (size_t)blk->view.n;
+            deliver_row(r, base, blk->view.n, begin, end, step, mask);
+        } else {
+            rv__syn_ctx c = syn_context(sim, p, s, step, index, begin);
+            p->syn->transmit(&c, begin, end);
+        }
+    }
+}
+
+void rv__deliver(rv_sim *sim, int s, int64_t slice_start)
+{
     if (sim->plastic)
-        run_deferred(sim, shard);
-    for (int64_t s = 0; s < sim->n_spikes; s++) {
-        const rv__spike *sp = &sim->spikes[s];
-        const rv__pop *src = sim->pops[sp->pop];
-        for (int32_t k = 0; k < src->n_out; k++) {
-            rv__proj *p = sim->projs[src->out_proj[k]];
-            if (p->n_compact == 0)
-                continue;
-            int64_t begin = rv__row_begin(p, src->n, shard, n_shards, sp->index);
-            int64_t end = rv__row_begin(p, src->n, shard + 1, n_shards, sp->index);
-            if (!p->syn->transmit) {
-                deliver_row(p, sim->pops[p->post], begin, end, sp->step, sim->ring_len);
-            } else if (begin < end) {
-                rv__syn_ctx c = syn_context(sim, p, sp->step, shard);
-                p->syn->transmit(&c, begin, end);
+        rv__run_deferred(sim, s, sim->step);
+    int S = sim->n_shards;
+    int64_t head_store[64];
+    int64_t *head = S <= 64 ? head_store : rv__calloc((size_t)S, sizeof *head);
+    if (!head) {
+        sim->shards[s].failed = 1;
+        return;
+    }
+    for (int q = 0; q < S; q++)
+        head[q] = 0;
+    for (;;) {
+        /* the next (step, population) group: the smallest key at a head */
+        int64_t key = INT64_MAX;
+        for (int q = 0; q < S; q++) {
+            const rv__shard *src = &sim->shards[q];
+            if (head[q] < src->n_spikes) {
+                const rv__spike *sp = &src->spikes[head[q]];
+                int64_t k = (int64_t)sp->step_off * (int64_t)INT32_MAX + sp->pop;
+                key = k < key ? k : key;
+            }
+        }
+        if (key == INT64_MAX)
+            break;
+        int32_t step_off = (int32_t)(key / INT32_MAX), pop = (int32_t)(key % INT32_MAX);
+        const rv__pop *src = sim->pops[pop];
+        for (int32_t k = 0; k < src->n_out; k++)
+            sim->shards[s].cursor[src->out_proj[k]] = 0;
+        for (int q = 0; q < S; q++) {
+            const rv__shard *sq = &sim->shards[q];
+            while (head[q] < sq->n_spikes && sq->spikes[head[q]].step_off == step_off
+                   && sq->spikes[head[q]].pop == pop) {
+                deliver_spike(sim, s, src, sq->spikes[head[q]].index, slice_start + step_off);
+                head[q]++;
             }
         }
     }
+    if (head != head_store)
+        rv__free(head);
 }

@@ -85,6 +85,65 @@ int rv__cs_record_value(rv__cs *c, int64_t step, double value)
     return 0;
 }
 
+rv_status rv__cs_reserve(rv_sim *sim, int64_t target)
+{
+    for (int32_t k = 0; k < sim->n_cs; k++) {
+        rv__cs *c = sim->cs[k];
+        if (!c->recording)
+            continue;
+        if (rv__reserve((void **)&c->trace, &c->cap_trace, target + 1, sizeof *c->trace))
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for recording");
+        while (c->n_trace < sim->step)
+            c->trace[c->n_trace++] = NAN;  /* steps before recording started */
+    }
+    return RV_OK;
+}
+
+/* The injection table of every shard: the targets of every source in its
+ * block, source by source (the order in which currents add up). */
+rv_status rv__cs_prepare(rv_sim *sim)
+{
+    int S = sim->n_shards;
+    int64_t *count = rv__calloc((size_t)S, sizeof *count);
+    if (!count)
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    for (int32_t k = 0; k < sim->n_pops; k++)
+        sim->pops[k]->injected = 0;
+    for (int32_t c = 0; c < sim->n_cs; c++)
+        for (int64_t j = 0; j < sim->cs[c]->n_targets; j++) {
+            const rv__cs_target *t = &sim->cs[c]->targets[j];
+            count[rv__block_of(sim->pops[t->pop], t->index)]++;
+        }
+    rv__injection **table = rv__calloc((size_t)S, sizeof *table);
+    int failed = !table;
+    for (int s = 0; !failed && s < S; s++)
+        failed = !(table[s] = rv__calloc((size_t)count[s] + 1, sizeof **table));
+    if (failed) {
+        for (int s = 0; table && s < S; s++)
+            rv__free(table[s]);
+        rv__free(table);
+        rv__free(count);
+        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    }
+    for (int s = 0; s < S; s++) {
+        rv__free(sim->shards[s].inject);
+        sim->shards[s].inject = table[s];
+        sim->shards[s].n_inject = 0;
+    }
+    for (int32_t c = 0; c < sim->n_cs; c++)
+        for (int64_t j = 0; j < sim->cs[c]->n_targets; j++) {
+            const rv__cs_target *t = &sim->cs[c]->targets[j];
+            rv__pop *p = sim->pops[t->pop];
+            int b = rv__block_of(p, t->index);
+            rv__shard *sh = &sim->shards[b];
+            sh->inject[sh->n_inject++] = (rv__injection){c, t->pop, t->index - p->blocks[b].lo};
+            p->injected = 1;
+        }
+    rv__free(table);
+    rv__free(count);
+    return RV_OK;
+}
+
 /* ---- public API ------------------------------------------------------------ */
 
 static const struct {

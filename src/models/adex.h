@@ -122,7 +122,7 @@ static const char *const rv__adex_receptors[] = {"excitatory", "inhibitory"};
 
 /* Rules between parameters: the spike level must be reachable from the
  * reset and representable (NEST's aeif rules). */
-static int64_t rv__adex_check(const rv__pop *p, const char **msg)
+static int64_t rv__adex_check(const rv__block *p, const char **msg)
 {
     double *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -150,7 +150,7 @@ static int64_t rv__adex_check(const rv__pop *p, const char **msg)
     return -1;
 }
 
-static inline void rv__adex_prepare_common(rv__pop *p, double h)
+static inline void rv__adex_prepare_common(const rv__block *p, double h)
 {
     double *const *d = p->derived, *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -244,7 +244,7 @@ static inline void rv__adex_rk4(const rv__adex_mem *m, double h, double *v, doub
 }
 
 /* The membrane constants of neuron i. */
-static inline rv__adex_mem rv__adex_mem_of(const rv__pop *p, int64_t i, double inj)
+static inline rv__adex_mem rv__adex_mem_of(const rv__block *p, int64_t i, double inj)
 {
     double *const *q = p->param, *const *d = p->derived;
     rv__adex_mem m = {d[RV__ADEX_G_L][i],      q[RV__ADEX_V_REST][i],   d[RV__ADEX_GL_DT][i],
@@ -281,7 +281,7 @@ static void rv__adex_rhs(const void *ctx, double s, const double y[2], double dy
  * of the step, sets the refractory count and returns 1 (the caller reports
  * the spike).  The conductances are the caller's business.
  */
-static inline int rv__adex_careful_with(const rv__pop *p, int64_t i, rv__rhs2 rhs, const void *ctx,
+static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 rhs, const void *ctx,
                                         double h, double *v, double *w, double *refrac)
 {
     double *const *q = p->param, *const *d = p->derived;
@@ -302,7 +302,7 @@ static inline int rv__adex_careful_with(const rv__pop *p, int64_t i, rv__rhs2 rh
 }
 
 /* The careful path of the two models, with their two conductances. */
-static inline int rv__adex_careful(const rv__pop *p, int64_t i, const rv__adex_step *c, double h,
+static inline int rv__adex_careful(const rv__block *p, int64_t i, const rv__adex_step *c, double h,
                                    double *v, double *w, double *refrac)
 {
     return rv__adex_careful_with(p, i, rv__adex_rhs, c, h, v, w, refrac);

@@ -39,7 +39,7 @@
 enum { REFRAC = RV__ADEX_N_VARS };
 enum { PE = RV__ADEX_N_DERIVED, PE_HALF, PI, PI_HALF, N_DERIVED };
 
-static void prepare(rv__pop *p, double h)
+static void prepare(const rv__block *p, double h)
 {
     rv__adex_prepare_common(p, h);
     double *const *d = p->derived, *const *q = p->param;
@@ -115,7 +115,7 @@ static void integrate(int64_t begin, int64_t end, double h, double *restrict v,
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     double *v = s[RV__ADEX_V], *w = s[RV__ADEX_W], *ge = s[RV__ADEX_G_E], *gi = s[RV__ADEX_G_I];
@@ -142,6 +142,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
         if (spiked)
             rv__fire(ctx->out, i, ctx->t_end);
     }
+    return ctx->end;
 }
 
 const rv__model rv__model_eif_cond_exp_isfa_ista = {

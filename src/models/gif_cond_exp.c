@@ -79,7 +79,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 #include "models/lif_common.h"
 
 #define RV_GIF_MAX_COMPONENTS 5
@@ -131,7 +131,7 @@ static const rv__var_desc vars[] = {
 static const char *const receptors[] = {"excitatory", "inhibitory"};
 static const char *const receptor_tau[] = {"tau_syn_E", "tau_syn_I"};
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     static const char *const text[2] = {
         "n_eta (the length of tau_eta and a_eta) must be an integer in [0, 5]",
@@ -147,7 +147,7 @@ static int64_t check(const rv__pop *p, const char **msg)
     return -1;
 }
 
-static void prepare(rv__pop *p, double h)
+static void prepare(const rv__block *p, double h)
 {
     double *const *d = p->derived, *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -169,7 +169,7 @@ static void prepare(rv__pop *p, double h)
 }
 
 /* The read-outs i_eta and v_t of neuron i from its components. */
-static inline void readout(rv__pop *p, int64_t i)
+static inline void readout(const rv__block *p, int64_t i)
 {
     double *const *s = p->state;
     double se = 0.0, sg = 0.0;
@@ -183,7 +183,7 @@ static inline void readout(rv__pop *p, int64_t i)
 
 /* At the start of a run after a change: components beyond n_eta / n_gamma
  * are dropped, and the read-outs follow the (possibly new) parameters. */
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     double *const *s = p->state, *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -252,7 +252,7 @@ static void integrate(int64_t begin, int64_t end, double h, double *restrict v,
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     integrate(ctx->begin, ctx->end, ctx->dt, s[V], s[REFRAC], s[G_E], s[G_I], s[I_ETA], s[V_T],
@@ -286,6 +286,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
         readout(p, i);
         rv__fire(ctx->out, i, ctx->t_end);
     }
+    return ctx->end;
 }
 
 const rv__model rv__model_gif_cond_exp = {

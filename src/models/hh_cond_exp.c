@@ -84,7 +84,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 
 enum { GBAR_NA, GBAR_K, G_LEAK, CM, V_OFFSET, E_REV_NA, E_REV_K, E_REV_LEAK, E_REV_E, E_REV_I,
        TAU_SYN_E, TAU_SYN_I, I_OFFSET };
@@ -241,7 +241,7 @@ static int advance(hh_y *y, double *ge, double *gi, double *h_next, double dt, d
  * steps (the rates call exp() six times per evaluation, which the compiler
  * does not vectorise anyway, and a fixed substep short enough for the
  * action potential would cost 5-10 times more evaluations; see above). */
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param;
     double *crossed = s[CROSSED], *in_e = ctx->input[0], *in_i = ctx->input[1];
@@ -265,6 +265,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
     for (int64_t i = ctx->begin; i < ctx->end; i++)
         if (crossed[i] != 0.0)
             rv__fire(ctx->out, i, ctx->t_end);
+    return ctx->end;
 }
 
 const rv__model rv__model_hh_cond_exp = {

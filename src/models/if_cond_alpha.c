@@ -44,12 +44,12 @@ static const rv__var_desc vars[] = {
 static const char *const receptors[] = {"excitatory", "inhibitory"};
 static const char *const receptor_tau[] = {"tau_syn_E", "tau_syn_I"};
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     return rv__lif_check(p, V_RESET, V_THRESH, msg);
 }
 
-static void prepare(rv__pop *p, double h)
+static void prepare(const rv__block *p, double h)
 {
     double *const *d = p->derived, *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -103,7 +103,7 @@ static void integrate(int64_t begin, int64_t end, double h, double *restrict v, 
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     alpha_props e = {d[PE], d[PE_HALF], d[CE]}, g = {d[PI], d[PI_HALF], d[CI]};
@@ -111,6 +111,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
               ctx->input[0], ctx->input[1], ctx->i_inj, q[V_REST], q[E_REV_E], q[E_REV_I],
               q[I_OFFSET], d[G_L], d[INV_CM], e, g);
     rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
+    return ctx->end;
 }
 
 const rv__model rv__model_if_cond_alpha = {

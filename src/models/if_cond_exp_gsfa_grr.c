@@ -74,12 +74,12 @@ static const rv__var_desc vars[] = {
 
 static const char *const receptors[] = {"excitatory", "inhibitory"};
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     return rv__lif_check(p, V_RESET, V_THRESH, msg);
 }
 
-static void prepare(rv__pop *p, double h)
+static void prepare(const rv__block *p, double h)
 {
     double *const *d = p->derived, *const *q = p->param;
     static const int tau_of[4] = {TAU_SYN_E, TAU_SYN_I, TAU_SFA, TAU_RR};
@@ -179,7 +179,7 @@ static void integrate(int64_t begin, int64_t end, double h, double *restrict v,
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     double *v = s[V], *gr = s[G_R], *gs = s[G_S], *refrac = s[REFRAC];
@@ -197,6 +197,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
             gr[i] += q[Q_RR][i];
             rv__fire(ctx->out, i, ctx->t_end);
         }
+    return ctx->end;
 }
 
 const rv__model rv__model_if_cond_exp_gsfa_grr = {

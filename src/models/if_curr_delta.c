@@ -36,12 +36,12 @@ static const rv__var_desc vars[] = {{"v", "mV", -65.0}};
 
 static const char *const receptors[] = {"excitatory", "inhibitory"};
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     return rv__lif_check(p, V_RESET, V_THRESH, msg);
 }
 
-static void prepare(rv__pop *p, double h)
+static void prepare(const rv__block *p, double h)
 {
     double *const *d = p->derived, *const *q = p->param;
     for (int64_t i = 0; i < p->n; i++) {
@@ -71,12 +71,13 @@ static void integrate(int64_t begin, int64_t end, double *restrict v, double *re
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param, *const *d = p->derived;
     integrate(ctx->begin, ctx->end, s[V], s[REFRAC], ctx->input[0], ctx->input[1], ctx->i_inj,
               q[V_REST], q[I_OFFSET], d[P33], d[P30]);
     rv__lif_threshold(ctx, s[V], q[V_THRESH], q[V_RESET], s[REFRAC], d[REF_STEPS]);
+    return ctx->end;
 }
 
 const rv__model rv__model_if_curr_delta = {

@@ -86,7 +86,7 @@ static const rv__var_desc vars[] = {{"v", "mV", -70.0}, {"u", "mV/ms", -14.0}};
 
 static const char *const receptors[] = {"excitatory", "inhibitory"};
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     const double *c = p->param[C];
     for (int64_t i = 0; i < p->n; i++)
@@ -156,7 +156,7 @@ static void rhs(const void *ctx, double s, const double y[2], double dy[2])
     dy[1] = du_of(y[0], y[1], c->a, c->b);
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param;
     double *v = s[V], *u = s[U], *pending = s[PENDING];
@@ -191,6 +191,7 @@ static void update(rv__pop *p, const rv__step_ctx *ctx)
             rv__fire(ctx->out, i, ctx->t_end);
         }
     }
+    return ctx->end;
 }
 
 const rv__model rv__model_izhikevich = {

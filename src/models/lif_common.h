@@ -12,11 +12,11 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 
 /* v_reset must lie below v_thresh, or the neuron would fire again at the
  * first step after every refractory period whatever its input. */
-static inline int64_t rv__lif_check(const rv__pop *p, int k_reset, int k_thresh,
+static inline int64_t rv__lif_check(const rv__block *p, int k_reset, int k_thresh,
                                     const char **msg)
 {
     const double *reset = p->param[k_reset], *thresh = p->param[k_thresh];
@@ -27,16 +27,6 @@ static inline int64_t rv__lif_check(const rv__pop *p, int k_reset, int k_thresh,
         }
     return -1;
 }
-
-/* Marks a model's inner loop for an extra AVX2 build, chosen at run time
- * when the processor has it.  The build is ISO C (-std=c11), so the
- * compiler does not fuse multiply-adds and both builds give identical
- * results. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define RV__VECTOR_KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define RV__VECTOR_KERNEL
-#endif
 
 static inline double rv__refractory_steps(double tau_refrac, double dt)
 {

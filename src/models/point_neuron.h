@@ -8,7 +8,7 @@
 #ifndef RV_POINT_NEURON_H
 #define RV_POINT_NEURON_H
 
-#include "core/sim.h"
+#include "models/model.h"
 
 struct rv_sim;
 
@@ -40,7 +40,7 @@ typedef struct rv__composed {
     char *strings;
 } rv__composed;
 
-static inline const rv__composed *rv__pn_layout(const rv__pop *p)
+static inline const rv__composed *rv__pn_layout(const rv__block *p)
 {
     return (const rv__composed *)p->model;
 }
@@ -54,24 +54,36 @@ typedef struct rv__pn_sums {
 
 #define RV__PN_N_SCRATCH 6
 
-rv__pn_sums rv__pn_scratch(rv__pop *p, int64_t b, int64_t e);
+rv__pn_sums rv__pn_scratch(const rv__block *p, int64_t b, int64_t e);
 /* Adds every receptor's values over the step to the sums (state unchanged). */
-void rv__pn_sum_receptors(rv__pop *p, const rv__step_ctx *ctx, const rv__pn_sums *s);
+void rv__pn_sum_receptors(const rv__block *p, const rv__step_ctx *ctx, const rv__pn_sums *s);
 /* Moves every receptor to the step end and adds the input arriving then. */
-void rv__pn_advance_receptors(rv__pop *p, const rv__step_ctx *ctx);
+void rv__pn_advance_receptors(const rv__block *p, const rv__step_ctx *ctx);
 /* The synaptic current onto neuron i at time s into the step, at v, from
  * the receptors' state at the step start (closed forms). */
-double rv__pn_synaptic_current(const rv__pop *p, int64_t i, double s, double v);
+double rv__pn_synaptic_current(const rv__block *p, int64_t i, double s, double v);
+
+/* The LIF component (point_neuron.c): its parameters (in PyNN's order, the
+ * table in point_neuron_build.c) and derived constants. */
+#define RV__PN_N_LIF 7
+#define RV__PN_N_LIF_DERIVED 5
+void rv__pn_lif_prepare(const rv__block *p, double h);
+int64_t rv__pn_lif_check(const rv__block *p, const char **msg);
+int64_t rv__pn_lif_update(const rv__block *p, const rv__step_ctx *ctx);
+/* The AdExp component with the receptors (point_neuron.c). */
+void rv__pn_adexp_prepare_all(const rv__block *p, double h);
+int64_t rv__pn_adexp_check_all(const rv__block *p, const char **msg);
 
 /* The AdExp component (point_neuron_adexp.c). */
-void rv__pn_adexp_prepare(rv__pop *p, double dt);
-int64_t rv__pn_adexp_check(const rv__pop *p, const char **msg);
-void rv__pn_adexp_update(rv__pop *p, const rv__step_ctx *ctx);
+void rv__pn_adexp_prepare(const rv__block *p, double dt);
+int64_t rv__pn_adexp_check(const rv__block *p, const char **msg);
+int64_t rv__pn_adexp_update(const rv__block *p, const rv__step_ctx *ctx);
 extern const rv__param_desc *const rv__pn_adexp_params;
 extern const int rv__pn_adexp_n_params;
 extern const int rv__pn_adexp_n_derived;
 
-/* Builds the model of a composed population; released with m->release. */
+/* Builds the model of a composed population; released with m->release
+ * (point_neuron_build.c). */
 rv_status rv__composed_build(struct rv_sim *sim, const char *component, int n_receptors,
                              const char *const *names, const char *const *kinds,
                              const rv__model **out);

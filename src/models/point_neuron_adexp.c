@@ -29,9 +29,9 @@ const rv__param_desc *const rv__pn_adexp_params = rv__adex_params;
 const int rv__pn_adexp_n_params = RV__ADEX_E_REV_E;   /* cm ... v_thresh */
 const int rv__pn_adexp_n_derived = RV__ADEX_N_DERIVED;
 
-void rv__pn_adexp_prepare(rv__pop *p, double dt) { rv__adex_prepare_common(p, dt); }
+void rv__pn_adexp_prepare(const rv__block *p, double dt) { rv__adex_prepare_common(p, dt); }
 
-int64_t rv__pn_adexp_check(const rv__pop *p, const char **msg) { return rv__adex_check(p, msg); }
+int64_t rv__pn_adexp_check(const rv__block *p, const char **msg) { return rv__adex_check(p, msg); }
 
 /* dv/dt with the synaptic current ge - g v. */
 static inline double dv(const rv__adex_mem *m, double v, double w, double g, double ge)
@@ -84,7 +84,7 @@ static void integrate(int64_t begin, int64_t end, double h, double *restrict v,
 /* The careful path's right-hand side: neuron i, its receptors in closed
  * form from their state at the step start. */
 typedef struct careful_ctx {
-    const rv__pop *p;
+    const rv__block *p;
     int64_t i;
     rv__adex_mem m;
 } careful_ctx;
@@ -97,7 +97,7 @@ static void careful_rhs(const void *ctx, double s, const double y[2], double dy[
     dy[1] = rv__adex_dw(&c->m, y[0], y[1]);
 }
 
-void rv__pn_adexp_update(rv__pop *p, const rv__step_ctx *ctx)
+int64_t rv__pn_adexp_update(const rv__block *p, const rv__step_ctx *ctx)
 {
     const rv__composed *c = rv__pn_layout(p);
     double *const *st = p->state, *const *q = p->param, *const *d = p->derived;
@@ -124,4 +124,5 @@ void rv__pn_adexp_update(rv__pop *p, const rv__step_ctx *ctx)
             rv__fire(ctx->out, i, ctx->t_end);
     }
     rv__pn_advance_receptors(p, ctx);
+    return ctx->end;
 }

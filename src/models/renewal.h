@@ -26,11 +26,11 @@
 
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 
 /* The random stream of source neuron i, positioned at the block kept in
  * its state variable k_block (0 after creation or reset). */
-static inline void rv__source_stream(rv__stream *s, const rv__pop *p, int64_t i, uint64_t seed,
+static inline void rv__source_stream(rv__stream *s, const rv__block *p, int64_t i, uint64_t seed,
                                      int k_block)
 {
     rv__stream_init(s, seed, RV__RNG_POISSON, 0, (uint64_t)(p->first_gid + i));
@@ -39,7 +39,7 @@ static inline void rv__source_stream(rv__stream *s, const rv__pop *p, int64_t i,
 
 /* Stores the stream's position (the unused words of the current block are
  * dropped, as in SpikeSourcePoisson). */
-static inline void rv__source_stream_save(const rv__stream *s, rv__pop *p, int64_t i,
+static inline void rv__source_stream_save(const rv__stream *s, const rv__block *p, int64_t i,
                                           int k_block)
 {
     p->state[k_block][i] = (double)rv__stream_tell(s);
@@ -182,15 +182,15 @@ static inline double rv__gamma_equilibrium(rv__stream *s, double a, double theta
 
 /* The next spike of source i after time `from`, its previous spike being
  * at `last`, drawn from s. */
-typedef double (*rv__next_spike_fn)(const rv__pop *p, int64_t i, rv__stream *s, double from,
+typedef double (*rv__next_spike_fn)(const rv__block *p, int64_t i, rv__stream *s, double from,
                                     double last);
 
 /* The update() of a renewal source whose internal state starts with the
  * next spike time, the previous spike time (indices next_t, last_t) and
  * keeps its stream position at `block`: emits every spike due in the step
  * and draws the following ones. */
-static inline void rv__renewal_update(rv__pop *p, const rv__step_ctx *ctx, int next_t, int last_t,
-                                      int block, rv__next_spike_fn next_after)
+static inline int64_t rv__renewal_update(const rv__block *p, const rv__step_ctx *ctx, int next_t,
+                                         int last_t, int block, rv__next_spike_fn next_after)
 {
     double *next = p->state[next_t], *last = p->state[last_t];
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
@@ -199,13 +199,17 @@ static inline void rv__renewal_update(rv__pop *p, const rv__step_ctx *ctx, int n
         rv__stream s;
         rv__source_stream(&s, p, i, ctx->seed, block);
         while (next[i] <= ctx->t_end) {
-            rv__fire(ctx->out, i, next[i]);
+            if (rv__fire(ctx->out, i, next[i])) {   /* buffer full: resume here */
+                rv__source_stream_save(&s, p, i, block);
+                return i;
+            }
             last[i] = next[i];
             next[i] = next_after(p, i, &s, last[i], last[i]);
             rv__source_stream_next_event(&s);
         }
         rv__source_stream_save(&s, p, i, block);
     }
+    return ctx->end;
 }
 
 #endif

@@ -12,7 +12,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 
 enum { CURSOR };
 
@@ -25,7 +25,7 @@ static int64_t emit_step(double t, double dt)
     return k < 0 ? 0 : k;
 }
 
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     (void)seed;
     for (int64_t i = 0; i < p->n; i++) {
@@ -36,17 +36,21 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *cursor = p->state[CURSOR];
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         int64_t j = (int64_t)cursor[i], end = p->sched_off[i + 1];
         while (j < end && emit_step(p->sched_t[j], ctx->dt) <= ctx->step) {
-            rv__fire(ctx->out, i, p->sched_t[j]);
+            if (rv__fire(ctx->out, i, p->sched_t[j])) {   /* buffer full: resume here */
+                cursor[i] = (double)j;
+                return i;
+            }
             j++;
         }
         cursor[i] = (double)j;
     }
+    return ctx->end;
 }
 
 const rv__model rv__model_spike_source_array = {

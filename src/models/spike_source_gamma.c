@@ -39,7 +39,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 #include "models/renewal.h"
 
 enum { ALPHA, BETA, START, DURATION };
@@ -52,7 +52,7 @@ static const rv__param_desc params[] = {
     {"duration", "ms", 1e10, RV__NONNEG_OR_INF},
 };
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     for (int64_t i = 0; i < p->n; i++)
         if (p->param[BETA][i] > 1e9 * p->param[ALPHA][i]) {
@@ -64,7 +64,7 @@ static int64_t check(const rv__pop *p, const char **msg)
 
 /* The next spike of neuron i, whose last (possibly virtual) spike was at
  * `last` and which has not fired up to `from`; INFINITY after the window. */
-static double next_after(const rv__pop *p, int64_t i, rv__stream *s, double from, double last)
+static double next_after(const rv__block *p, int64_t i, rv__stream *s, double from, double last)
 {
     double stop = p->param[START][i] + p->param[DURATION][i];
     double theta = 1000.0 / p->param[BETA][i];
@@ -73,7 +73,7 @@ static double next_after(const rv__pop *p, int64_t i, rv__stream *s, double from
     return t < stop ? t : INFINITY;
 }
 
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     double now = step * dt;
     double *next = p->state[NEXT_T], *last = p->state[LAST_T], *on = p->state[ON];
@@ -98,9 +98,9 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
-    rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, next_after);
+    return rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, next_after);
 }
 
 const rv__model rv__model_spike_source_gamma = {

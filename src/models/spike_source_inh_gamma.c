@@ -45,7 +45,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 #include "models/renewal.h"
 
 enum { START, DURATION };
@@ -71,14 +71,14 @@ typedef struct bins {
     int64_t n;
 } bins;
 
-static bins bins_of(const rv__pop *p, int64_t i)
+static bins bins_of(const rv__block *p, int64_t i)
 {
     const rv__lists *l = p->arrays;
     return (bins){l[A].val + l[A].off[i], l[B].val + l[B].off[i], l[TBINS].val + l[TBINS].off[i],
                   l[TBINS].off[i + 1] - l[TBINS].off[i]};
 }
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     const rv__lists *l = p->arrays;
     for (int64_t i = 0; i < p->n; i++) {
@@ -109,7 +109,7 @@ static int64_t bin_at(const bins *g, double t, double *bin)
 
 /* The next spike of neuron i after `from`, its last (possibly virtual)
  * spike being at `last`; INFINITY if none before the end of its window. */
-static double search(const rv__pop *p, int64_t i, rv__stream *s, double from, double last)
+static double search(const rv__block *p, int64_t i, rv__stream *s, double from, double last)
 {
     bins g = bins_of(p, i);
     double stop = p->param[START][i] + p->param[DURATION][i];
@@ -128,7 +128,7 @@ static double search(const rv__pop *p, int64_t i, rv__stream *s, double from, do
     return INFINITY;
 }
 
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     double now = step * dt;
     double *next = p->state[NEXT_T], *last = p->state[LAST_T], *on = p->state[ON];
@@ -158,9 +158,9 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
-    rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, search);
+    return rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, search);
 }
 
 const rv__model rv__model_spike_source_inh_gamma = {

@@ -22,7 +22,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 
 enum { RATE, START, DURATION };
 enum { NEXT_T, BLOCK };
@@ -34,7 +34,7 @@ static const rv__param_desc params[] = {
 };
 
 /* Draws the spike after time t for neuron i and stores it. */
-static void draw_next(rv__pop *p, int64_t i, double t, uint64_t seed)
+static void draw_next(const rv__block *p, int64_t i, double t, uint64_t seed)
 {
     double *const *q = p->param;
     double stop = q[START][i] + q[DURATION][i];
@@ -54,23 +54,25 @@ static void draw_next(rv__pop *p, int64_t i, double t, uint64_t seed)
     p->state[NEXT_T][i] = next < stop ? next : INFINITY;
 }
 
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     double now = step * dt;
     for (int64_t i = 0; i < p->n; i++)
         draw_next(p, i, fmax(now, p->param[START][i]), seed);
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double t_end = ctx->t_end;
     double *next = p->state[NEXT_T];
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         while (next[i] <= t_end) {
-            rv__fire(ctx->out, i, next[i]);
+            if (rv__fire(ctx->out, i, next[i]))   /* buffer full: resume here */
+                return i;
             draw_next(p, i, next[i], ctx->seed);
         }
     }
+    return ctx->end;
 }
 
 const rv__model rv__model_spike_source_poisson = {

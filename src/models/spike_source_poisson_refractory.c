@@ -34,7 +34,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "models/model.h"
 #include "models/renewal.h"
 
 enum { RATE, TAU_REFRAC, START, DURATION };
@@ -47,7 +47,7 @@ static const rv__param_desc params[] = {
     {"duration", "ms", 1e10, RV__NONNEG_OR_INF},
 };
 
-static int64_t check(const rv__pop *p, const char **msg)
+static int64_t check(const rv__block *p, const char **msg)
 {
     const double *rate = p->param[RATE], *tau = p->param[TAU_REFRAC];
     for (int64_t i = 0; i < p->n; i++)
@@ -60,14 +60,14 @@ static int64_t check(const rv__pop *p, const char **msg)
 }
 
 /* Mean of the exponential part of the interval (ms). */
-static double free_mean(const rv__pop *p, int64_t i)
+static double free_mean(const rv__block *p, int64_t i)
 {
     return fmax(0.0, 1000.0 / p->param[RATE][i] - p->param[TAU_REFRAC][i]);
 }
 
 /* The first spike after `from` of a process whose last spike was at `last`
  * (memoryless once the dead time is over), or INFINITY after the window. */
-static double next_after(const rv__pop *p, int64_t i, rv__stream *s, double from, double last)
+static double next_after(const rv__block *p, int64_t i, rv__stream *s, double from, double last)
 {
     double stop = p->param[START][i] + p->param[DURATION][i];
     double t = fmax(from, last + p->param[TAU_REFRAC][i]) + rv__exponential(s) * free_mean(p, i);
@@ -75,7 +75,7 @@ static double next_after(const rv__pop *p, int64_t i, rv__stream *s, double from
     return t < stop ? t : INFINITY;
 }
 
-static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
+static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
 {
     double now = step * dt;
     double *next = p->state[NEXT_T], *last = p->state[LAST_T], *on = p->state[ON];
@@ -103,9 +103,9 @@ static void resume(rv__pop *p, int64_t step, double dt, uint64_t seed)
     }
 }
 
-static void update(rv__pop *p, const rv__step_ctx *ctx)
+static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
-    rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, next_after);
+    return rv__renewal_update(p, ctx, NEXT_T, LAST_T, BLOCK, next_after);
 }
 
 const rv__model rv__model_spike_source_poisson_refractory = {

@@ -2,10 +2,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/sim.h"
+#include "core/internal.h"
+#include "synapses/post_history.h"
 
-/* A neuron's block with room for cap entries (contents of `old` kept). */
-static rv__spike_log *resized(const rv__post_history *h, rv__spike_log *old, uint32_t cap)
+/* A neuron's log with room for cap entries (contents of `old` kept). */
+static rv__spike_log *resized(const rv__trace_channels *h, rv__spike_log *old, uint32_t cap)
 {
     size_t entry = (size_t)h->stride * sizeof(double);
     rv__spike_log *l = rv__realloc_array(old, 1, sizeof *l + (size_t)cap * entry);
@@ -17,70 +18,31 @@ static rv__spike_log *resized(const rv__post_history *h, rv__spike_log *old, uin
     return l;
 }
 
-rv_status rv__history_channel(rv_sim *sim, rv__pop *p, double tau, int *channel)
+void rv__history_clear_readers(rv__spike_log **logs, int64_t n)
 {
-    if (!p->history) {
-        p->history = rv__calloc(1, sizeof *p->history);
-        if (p->history)
-            p->history->log = rv__calloc((size_t)p->n, sizeof *p->history->log);
-        if (!p->history || !p->history->log) {
-            rv__history_free(p->history, p->n);
-            p->history = NULL;
-            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-        }
-        p->history->stride = RV__ENTRY_K;
-    }
-    rv__post_history *h = p->history;
-    for (int c = 0; c < h->n_channels; c++)
-        if (h->tau[c] == tau) {
-            *channel = c;
-            return RV_OK;
-        }
-    if (h->n_channels == RV__MAX_TRACE_CHANNELS)
-        return rv__fail(sim, RV_ERR_LIMIT,
-                        "rv_sim_run_until: population %d receives plastic synapses with more than "
-                        "%d different post-synaptic trace time constants", (int)p->handle,
-                        RV__MAX_TRACE_CHANNELS);
-    for (int64_t i = 0; i < p->n; i++)
-        if (h->log[i] && h->log[i]->end > 0)
-            return rv__fail(sim, RV_ERR_PHASE,
-                            "rv_sim_run_until: a new post-synaptic trace time constant (%g ms) "
-                            "on population %d after it has run", tau, (int)p->handle);
-    /* no entries anywhere: the blocks can take the new stride as they are */
-    h->tau[h->n_channels] = tau;
-    *channel = h->n_channels++;
-    h->stride = RV__ENTRY_K + h->n_channels;
-    for (int64_t i = 0; i < p->n; i++)
-        if (h->log[i])
-            h->log[i]->cap = 0;   /* room counted in the old stride: regrow */
-    return RV_OK;
+    for (int64_t i = 0; logs && i < n; i++)
+        if (logs[i])
+            logs[i]->readers = 0;
 }
 
-void rv__history_clear_readers(rv__post_history *h, int64_t n)
+int rv__history_add_reader(const rv__trace_channels *h, rv__spike_log **log)
 {
-    for (int64_t i = 0; h && i < n; i++)
-        if (h->log[i])
-            h->log[i]->readers = 0;
-}
-
-int rv__history_add_reader(rv__post_history *h, int64_t i)
-{
-    if (!h->log[i] && !(h->log[i] = resized(h, NULL, 4)))
+    if (!*log && !(*log = resized(h, NULL, 4)))
         return -1;
-    h->log[i]->readers++;
+    (*log)->readers++;
     return 0;
 }
 
-/* Drops the entries of neuron i that every reader has read. */
-static void prune(const rv__post_history *h, rv__spike_log *l)
+/* Drops the entries every reader has read. */
+static void prune(const rv__trace_channels *h, rv__spike_log *l)
 {
     while (l->dropped < l->end && rv__entry(h, l, l->dropped)[RV__ENTRY_READS] >= l->readers)
         l->dropped++;
 }
 
-int rv__history_append(rv__post_history *h, int64_t i, double t)
+int rv__history_append(const rv__trace_channels *h, rv__spike_log **log, double t)
 {
-    rv__spike_log *l = h->log[i];
+    rv__spike_log *l = *log;
     if (!l || l->readers == 0)
         return 0;
     prune(h, l);
@@ -101,21 +63,20 @@ int rv__history_append(rv__post_history *h, int64_t i, double t)
             rv__spike_log *grown = resized(h, l, l->cap ? 2 * l->cap : 8);
             if (!grown)
                 return -1;
-            h->log[i] = l = grown;
+            *log = l = grown;
         }
     }
     double *x = rv__entry(h, l, l->end);
     for (int c = 0; c < nc; c++)
-        x[RV__ENTRY_K + c] = 1.0 + rv__history_trace(h, i, c, t);
+        x[RV__ENTRY_K + c] = 1.0 + rv__history_trace(h, l, c, t);
     x[RV__ENTRY_T] = t;
     x[RV__ENTRY_READS] = 0.0;
     l->end++;
     return 0;
 }
 
-double rv__history_trace(const rv__post_history *h, int64_t i, int c, double t)
+double rv__history_trace(const rv__trace_channels *h, const rv__spike_log *l, int c, double t)
 {
-    const rv__spike_log *l = h->log[i];
     if (!l)
         return 0.0;
     /* the newest entry before t, searched from the newest back: the
@@ -132,19 +93,16 @@ double rv__history_trace(const rv__post_history *h, int64_t i, int c, double t)
     return x[RV__ENTRY_K + c] * exp(-(t - x[RV__ENTRY_T]) / h->tau[c]);
 }
 
-void rv__history_clear(rv__post_history *h, int64_t n)
+void rv__history_clear(rv__spike_log **logs, int64_t n)
 {
-    for (int64_t i = 0; h && i < n; i++)
-        if (h->log[i])
-            h->log[i]->dropped = h->log[i]->end = 0;
+    for (int64_t i = 0; logs && i < n; i++)
+        if (logs[i])
+            logs[i]->dropped = logs[i]->end = 0;
 }
 
-void rv__history_free(rv__post_history *h, int64_t n)
+void rv__history_free(rv__spike_log **logs, int64_t n)
 {
-    if (!h)
-        return;
-    for (int64_t i = 0; h->log && i < n; i++)
-        rv__free(h->log[i]);
-    rv__free(h->log);
-    rv__free(h);
+    for (int64_t i = 0; logs && i < n; i++)
+        rv__free(logs[i]);
+    rv__free(logs);
 }

@@ -12,7 +12,7 @@
  * has read it (each reads each entry exactly once); the newest dropped one
  * stays as a base, so the trace is known at any later time.
  *
- * Layout: one block per neuron, its counts then its entries, so that a
+ * Layout: one memory block per neuron, its counts then its entries, so that a
  * synapse's update touches one memory region of its target (the updates
  * jump from target to target: each is a likely cache miss).  An entry is
  * `stride` doubles: time, read count (exact in a double), one trace value
@@ -40,35 +40,32 @@ typedef struct rv__spike_log {
 
 enum { RV__ENTRY_T, RV__ENTRY_READS, RV__ENTRY_K };
 
-typedef struct rv__post_history {
+/* The trace time constants in use on a population (its "channels"), the
+ * same for all its blocks; the logs themselves belong to the blocks
+ * (rv__pop_block.log, one per local neuron, NULL without readers). */
+typedef struct rv__trace_channels {
     int n_channels;
     int stride;               /* doubles per entry: 2 + n_channels */
     double tau[RV__MAX_TRACE_CHANNELS];
-    rv__spike_log **log;      /* per neuron; NULL for a neuron without readers */
-} rv__post_history;
+} rv__trace_channels;
 
-struct rv_sim;
-struct rv__pop;
-
-/* The channel of time constant tau on a population, added if new. */
-rv_status rv__history_channel(struct rv_sim *sim, struct rv__pop *p, double tau, int *channel);
-/* Forgets the readers (before a run counts them again). */
-void rv__history_clear_readers(rv__post_history *h, int64_t n);
-/* One more reader of neuron i's log; -1 if out of memory. */
-int rv__history_add_reader(rv__post_history *h, int64_t i);
-/* Appends a spike of neuron i at time t (nothing if it has no reader),
- * first dropping the entries every reader has read; -1 if out of memory. */
-int rv__history_append(rv__post_history *h, int64_t i, double t);
-/* Forgets every spike (reset). */
-void rv__history_clear(rv__post_history *h, int64_t n);
-void rv__history_free(rv__post_history *h, int64_t n);
-
-/* The trace of channel c of neuron i just before time t (spikes at t
+/* One more reader of a neuron's log; -1 if out of memory. */
+int rv__history_add_reader(const rv__trace_channels *h, rv__spike_log **log);
+/* Appends a spike at time t to a neuron's log (nothing if it has no
+ * reader), first dropping the entries every reader has read; -1 if out of
+ * memory. */
+int rv__history_append(const rv__trace_channels *h, rv__spike_log **log, double t);
+/* The trace of channel c of a neuron just before time t (spikes at t
  * excluded). */
-double rv__history_trace(const rv__post_history *h, int64_t i, int c, double t);
+double rv__history_trace(const rv__trace_channels *h, const rv__spike_log *l, int c, double t);
+/* Forgets the readers (before a run counts them again), the spikes
+ * (reset), or everything. */
+void rv__history_clear_readers(rv__spike_log **logs, int64_t n);
+void rv__history_clear(rv__spike_log **logs, int64_t n);
+void rv__history_free(rv__spike_log **logs, int64_t n);
 
 /* Entry e of a log. */
-static inline double *rv__entry(const rv__post_history *h, const rv__spike_log *l, int64_t e)
+static inline double *rv__entry(const rv__trace_channels *h, const rv__spike_log *l, int64_t e)
 {
     return (double *)l->e + e * h->stride;
 }

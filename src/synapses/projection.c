@@ -1,72 +1,51 @@
 /*
- * Projections: creation, appending connections, compaction into rows,
- * reading and writing connection parameters.
+ * Projections: creation, adding connections (a pending tail, or straight
+ * into the rows for large batches), compaction into per-shard rows, the
+ * state of dynamic synapses.
  */
 #include <string.h>
 
+#include "core/parallel.h"
 #include "core/sim.h"
 
-static int extra_index(const rv__synmodel *syn, const char *name)
+/* A batch at least this large, with nothing pending, goes straight into
+ * the rows instead of being copied into the tail first; the tail is merged
+ * once it holds this many connections and as many as the rows. */
+#define DIRECT_BATCH ((int64_t)1 << 16)
+
+/* Most connections a projection holds: positions within batches and rows
+ * are 32-bit. */
+#define MAX_CONNECTIONS ((int64_t)UINT32_MAX)
+
+static void pending_free(rv__pending *q, int ne)
 {
-    for (int k = 0; k < syn->n_params; k++)
-        if (strcmp(syn->params[k].name, name) == 0)
-            return k;
-    return -1;
+    rv__free(q->pre);
+    rv__free(q->post);
+    rv__free(q->weight.v);
+    rv__free(q->delay.v);
+    for (int k = 0; q->extra && k < ne; k++)
+        rv__free(q->extra[k].v);
+    q->pre = q->post = NULL;
+    q->weight.v = NULL;
+    q->delay.v = NULL;
+    for (int k = 0; q->extra && k < ne; k++)
+        q->extra[k].v = NULL;
+    q->n = q->cap = 0;
 }
 
 void rv__proj_free(rv__proj *p)
 {
     if (!p)
         return;
-    int ne = p->syn->n_params;
-    rv__free(p->row);
-    rv__free(p->cut);
-    rv__free(p->target);
-    rv__free(p->weight.v);
-    rv__free(p->delay.v);
-    rv__free(p->pend_pre);
-    rv__free(p->pend_post);
-    rv__free(p->pend_weight.v);
-    rv__free(p->pend_delay.v);
-    for (int k = 0; k < ne; k++) {
-        if (p->extra)
-            rv__free(p->extra[k].v);
-        if (p->pend_extra)
-            rv__free(p->pend_extra[k].v);
-    }
-    rv__free(p->extra);
-    rv__free(p->pend_extra);
-    for (int k = 0; p->state && k < p->n_state; k++)
-        rv__free(p->state[k]);
-    rv__free(p->state);
+    for (int s = 0; p->rows && s < p->n_shards; s++)
+        rv__rows_free(&p->rows[s], p->syn, p->n_state);
+    rv__free(p->rows);
+    pending_free(&p->pend, p->syn->n_params);
+    rv__free(p->pend.extra);
     rv__free(p);
 }
 
 /* ---- state of dynamic synapses ------------------------------------------------- */
-
-rv_status rv__proj_prepare_state(rv_sim *sim, rv__proj *p)
-{
-    const rv__synmodel *syn = p->syn;
-    int n_state = rv__state_internal(p) + syn->n_internal;
-    if (p->state || n_state == 0)
-        return RV_OK;
-    double **state = rv__calloc((size_t)n_state, sizeof *state);
-    if (!state)
-        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-    for (int k = 0; k < n_state; k++)
-        if (!(state[k] = rv__calloc((size_t)p->n_compact + 1, sizeof(double)))) {
-            for (int j = 0; j < k; j++)
-                rv__free(state[j]);
-            rv__free(state);
-            return rv__fail(sim, RV_ERR_NOMEM,
-                            "rv_sim_run_until: out of memory for the state of %lld synapses",
-                            (long long)p->n_compact);
-        }
-    p->state = state;
-    p->n_state = n_state;
-    rv__proj_reset_state(p);
-    return RV_OK;
-}
 
 /* Fills a state array from a column. */
 static void load_column(double *dst, const rv__dcol *c, int64_t n)
@@ -75,36 +54,95 @@ static void load_column(double *dst, const rv__dcol *c, int64_t n)
         dst[k] = c->v ? c->v[k] : c->all;
 }
 
-void rv__proj_reset_state(rv__proj *p)
+static void reset_rows(const rv__proj *p, rv__rows *r)
 {
-    if (!p->state)
-        return;
     const rv__synmodel *syn = p->syn;
-    int64_t n = p->n_compact;
+    if (!r->state)
+        return;
     if (syn->plastic_weight)
-        load_column(p->state[0], &p->weight, n);
+        load_column(r->state[0], &r->weight, r->n);
     for (int k = 0; k < syn->n_vars; k++)
-        load_column(p->state[rv__state_vars(p) + k],
-                    &p->extra[syn->n_params - syn->n_vars + k], n);
+        load_column(r->state[rv__state_vars(p) + k], &r->extra[syn->n_params - syn->n_vars + k],
+                    r->n);
     for (int k = 0; k < syn->n_internal; k++) {
-        double *x = p->state[rv__state_internal(p) + k];
-        for (int64_t j = 0; j < n; j++)
+        double *x = r->state[rv__state_internal(p) + k];
+        for (int64_t j = 0; j < r->n; j++)
             x[j] = syn->internal[k].def;
     }
 }
 
-double *rv__proj_state_of(const rv__proj *p, const char *name)
+void rv__proj_reset_state(rv__proj *p)
 {
-    if (!p->state)
+    for (int s = 0; p->has_state && s < p->n_shards; s++)
+        reset_rows(p, &p->rows[s]);
+}
+
+typedef struct state_job {
+    rv__proj *p;
+    int failed;
+} state_job;
+
+static void state_shard(int s, void *ctx)
+{
+    state_job *job = ctx;
+    rv__proj *p = job->p;
+    rv__rows *r = &p->rows[s];
+    double **state = rv__calloc((size_t)p->n_state, sizeof *state);
+    for (int k = 0; state && k < p->n_state; k++)
+        if (!(state[k] = rv__calloc((size_t)r->n + 1, sizeof(double)))) {
+            for (int j = 0; j < k; j++)
+                rv__free(state[j]);
+            rv__free(state);
+            state = NULL;
+        }
+    if (!state) {
+#pragma omp atomic write
+        job->failed = 1;
+        return;
+    }
+    r->state = state;
+    reset_rows(p, r);
+}
+
+rv_status rv__proj_prepare_state(rv_sim *sim, rv__proj *p)
+{
+    const rv__synmodel *syn = p->syn;
+    int n_state = rv__state_internal(p) + syn->n_internal;
+    if (p->has_state || n_state == 0)
+        return RV_OK;
+    p->n_state = n_state;
+    state_job job = {p, 0};
+    rv__for_shards(p->n_shards, state_shard, &job);
+    if (job.failed) {
+        for (int s = 0; s < p->n_shards; s++) {
+            for (int k = 0; p->rows[s].state && k < n_state; k++)
+                rv__free(p->rows[s].state[k]);
+            rv__free(p->rows[s].state);
+            p->rows[s].state = NULL;
+        }
+        p->n_state = 0;
+        return rv__fail(sim, RV_ERR_NOMEM,
+                        "rv_sim_run_until: out of memory for the state of %lld synapses",
+                        (long long)p->n_rows);
+    }
+    p->has_state = 1;
+    return RV_OK;
+}
+
+double *rv__rows_state_of(const rv__proj *p, const rv__rows *r, const char *name)
+{
+    if (!p->has_state || !r->state)
         return NULL;
     const rv__synmodel *syn = p->syn;
     if (syn->plastic_weight && strcmp(name, "weight") == 0)
-        return p->state[0];
+        return r->state[0];
     for (int k = 0; k < syn->n_vars; k++)
         if (strcmp(name, syn->params[syn->n_params - syn->n_vars + k].name) == 0)
-            return p->state[rv__state_vars(p) + k];
+            return r->state[rv__state_vars(p) + k];
     return NULL;
 }
+
+/* ---- creation ------------------------------------------------------------------- */
 
 rv_status rv_proj_create(rv_sim *sim, int32_t pre, int32_t post, const char *receptor,
                          const char *synapse_model, int32_t *proj_out)
@@ -127,18 +165,29 @@ rv_status rv_proj_create(rv_sim *sim, int32_t pre, int32_t post, const char *rec
     const rv__synmodel *syn = rv__find_synmodel(synapse_model);
     if (!syn)
         return rv__fail(sim, RV_ERR_NAME, "%s: unknown synapse model '%s'", fn, synapse_model);
+    if (sim->n_projs == INT32_MAX)
+        return rv__fail(sim, RV_ERR_LIMIT, "%s: too many projections", fn);
     if (rv__reserve((void **)&sim->projs, &sim->cap_projs, sim->n_projs + 1,
                     sizeof *sim->projs)
         || rv__reserve((void **)&pp->out_proj, &pp->cap_out, pp->n_out + 1, sizeof *pp->out_proj))
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-    rv__proj *p = rv__calloc(1, sizeof *p);
     int ne = syn->n_params;
+    rv__proj *p = rv__calloc(1, sizeof *p);
     if (p) {
         p->syn = syn;
-        p->extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *p->extra);
-        p->pend_extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *p->pend_extra);
+        p->n_shards = qp->n_blocks;
+        p->rows = rv__calloc((size_t)qp->n_blocks, sizeof *p->rows);
+        p->pend.extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *p->pend.extra);
     }
-    if (!p || !p->extra || !p->pend_extra) {
+    int failed = !p || !p->rows || !p->pend.extra;
+    for (int s = 0; !failed && s < p->n_shards; s++) {
+        p->rows[s].delay.all = 1;
+        p->rows[s].extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *p->rows[s].extra);
+        failed = !p->rows[s].extra;
+        for (int k = 0; !failed && k < ne; k++)
+            p->rows[s].extra[k].all = syn->params[k].def;
+    }
+    if (failed) {
         rv__proj_free(p);
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
     }
@@ -146,52 +195,202 @@ rv_status rv_proj_create(rv_sim *sim, int32_t pre, int32_t post, const char *rec
     p->pre = pre;
     p->post = post;
     p->receptor = r;
-    p->delay.all = 1;
-    p->pend_delay.all = 1;
+    p->pend.delay.all = 1;
     p->min_delay = UINT16_MAX;
+    p->tau_param = -1;
     for (int k = 0; k < ne; k++)
-        p->extra[k].all = p->pend_extra[k].all = syn->params[k].def;
+        p->pend.extra[k].all = syn->params[k].def;
     sim->projs[sim->n_projs++] = p;
     pp->out_proj[pp->n_out++] = p->handle;
     *proj_out = p->handle;
     return RV_OK;
 }
 
-/* ---- pending columns ---------------------------------------------------- */
+/* ---- merging into the rows ---------------------------------------------------------- */
+
+/* Merging a batch into every shard's rows: each shard selects the
+ * connections onto its block and builds its new rows on its own thread;
+ * the projection takes the new rows only when every shard succeeded. */
+typedef struct merge_job {
+    const rv_sim *sim;
+    const rv__proj *p;
+    const rv__pop *post;
+    const rv__batch *b;
+    rv__rows *fresh;
+    int failed;
+} merge_job;
+
+static void merge_shard(int s, void *ctx)
+{
+    merge_job *job = ctx;
+    const rv__pop_block *blk = &job->post->blocks[s];
+    int64_t m;
+    if (rv__rows_merge_block(&job->fresh[s], &job->p->rows[s], job->b, blk->lo, blk->view.n,
+                             job->sim->pops[job->p->pre]->n, job->p->syn, &m)) {
+#pragma omp atomic write
+        job->failed = 1;
+    }
+}
+
+/* Merges batch b into the rows of every shard; unchanged on failure. */
+static rv_status merge(rv_sim *sim, rv__proj *p, const rv__batch *b)
+{
+    const rv__pop *post = sim->pops[p->post];
+    if (p->n_rows + b->n > MAX_CONNECTIONS)
+        return rv__fail(sim, RV_ERR_LIMIT, "projection %d would have %lld connections; at most "
+                        "%lld are supported in one projection", (int)p->handle,
+                        (long long)(p->n_rows + b->n), (long long)MAX_CONNECTIONS);
+    rv__rows *fresh = rv__calloc((size_t)p->n_shards, sizeof *fresh);
+    if (!fresh)
+        return rv__fail(sim, RV_ERR_NOMEM, "out of memory for projection %d", (int)p->handle);
+    merge_job job = {sim, p, post, b, fresh, 0};
+    rv__for_shards(p->n_shards, merge_shard, &job);
+    if (job.failed) {
+        for (int s = 0; s < p->n_shards; s++)
+            rv__rows_free(&fresh[s], p->syn, 0);
+        rv__free(fresh);
+        return rv__fail(sim, RV_ERR_NOMEM, "out of memory for %lld connections of projection %d",
+                        (long long)(p->n_rows + b->n), (int)p->handle);
+    }
+    for (int s = 0; s < p->n_shards; s++) {
+        rv__rows_free(&p->rows[s], p->syn, 0);
+        p->rows[s] = fresh[s];
+    }
+    rv__free(fresh);
+    p->n_rows += b->n;
+    return RV_OK;
+}
+
+/* The pending tail as a batch. */
+static rv__batch pending_batch(const rv__proj *p, double *delay_steps)
+{
+    const rv__pending *q = &p->pend;
+    rv__batch b;
+    memset(&b, 0, sizeof b);
+    b.n = q->n;
+    b.pre = q->pre;
+    b.post = q->post;
+    b.col[0] = q->weight.v ? q->weight.v : &q->weight.all;
+    b.stride[0] = q->weight.v != NULL;
+    /* batches carry delays in steps as doubles */
+    for (int64_t k = 0; k < (q->delay.v ? q->n : 1); k++)
+        delay_steps[k] = q->delay.v ? q->delay.v[k] : q->delay.all;
+    b.col[1] = delay_steps;
+    b.stride[1] = q->delay.v != NULL;
+    for (int e = 0; e < p->syn->n_params; e++) {
+        b.col[2 + e] = q->extra[e].v ? q->extra[e].v : &q->extra[e].all;
+        b.stride[2 + e] = q->extra[e].v != NULL;
+    }
+    b.post_sorted = 1;
+    for (int64_t k = 1; k < q->n && b.post_sorted; k++)
+        b.post_sorted = q->post[k - 1] <= q->post[k];
+    return b;
+}
+
+/* Rows regrouped for the target's current blocks (the thread count
+ * changed), state included. */
+typedef struct regroup_job {
+    const rv__proj *p;
+    const rv__pop *post;
+    const int64_t *old_lo;
+    rv__rows *fresh;
+    int failed;
+} regroup_job;
+
+static void regroup_shard(int s, void *ctx)
+{
+    regroup_job *job = ctx;
+    const rv__pop_block *blk = &job->post->blocks[s];
+    if (rv__rows_regroup(&job->fresh[s], job->p->rows, job->old_lo, job->p->n_shards, blk->lo,
+                         blk->view.n, job->p->syn, job->p->n_state)) {
+#pragma omp atomic write
+        job->failed = 1;
+    }
+}
+
+static rv_status regroup(rv_sim *sim, rv__proj *p)
+{
+    const rv__pop *post = sim->pops[p->post];
+    int S = post->n_blocks;
+    rv__rows *fresh = rv__calloc((size_t)S, sizeof *fresh);
+    int64_t *old_lo = rv__calloc((size_t)p->n_shards + 1, sizeof *old_lo);
+    regroup_job job = {p, post, old_lo, fresh, !fresh || !old_lo};
+    if (!job.failed) {
+        for (int q = 0; q <= p->n_shards; q++)
+            old_lo[q] = rv__block_lo(post->n, p->n_shards, q);
+        rv__for_shards(S, regroup_shard, &job);
+    }
+    if (job.failed) {
+        for (int s = 0; fresh && s < S; s++)
+            rv__rows_free(&fresh[s], p->syn, p->n_state);
+        rv__free(fresh);
+        rv__free(old_lo);
+        return rv__fail(sim, RV_ERR_NOMEM, "out of memory regrouping projection %d",
+                        (int)p->handle);
+    }
+    for (int q = 0; q < p->n_shards; q++)
+        rv__rows_free(&p->rows[q], p->syn, p->n_state);
+    rv__free(p->rows);
+    rv__free(old_lo);
+    p->rows = fresh;
+    p->n_shards = S;
+    return RV_OK;
+}
+
+rv_status rv__proj_compact(rv_sim *sim, rv__proj *p)
+{
+    rv_status st;
+    if (p->n_shards != sim->pops[p->post]->n_blocks && (st = regroup(sim, p)))
+        return st;
+    if (p->pend.n == 0)
+        return RV_OK;
+    double *delay_steps = rv__calloc((size_t)p->pend.n + 1, sizeof *delay_steps);
+    if (!delay_steps)
+        return rv__fail(sim, RV_ERR_NOMEM, "out of memory compacting projection %d",
+                        (int)p->handle);
+    rv__batch b = pending_batch(p, delay_steps);
+    st = merge(sim, p, &b);
+    rv__free(delay_steps);
+    if (!st)
+        pending_free(&p->pend, p->syn->n_params);
+    return st;
+}
+
+/* ---- the pending tail ------------------------------------------------------------ */
 
 /* Gives every pending array room for `need` entries. */
 static int pend_reserve(rv__proj *p, int64_t need)
 {
-    if (need <= p->cap_pend)
+    rv__pending *q = &p->pend;
+    if (need <= q->cap)
         return 0;
-    int64_t cap = p->cap_pend > 0 ? p->cap_pend : 64;
+    int64_t cap = q->cap > 0 ? q->cap : 64;
     while (cap < need)
         cap *= 2;
-    rv__dcol *cols[2] = {&p->pend_weight, &p->pend_delay};
-    int nc = 2;
-    void *q = rv__realloc_array(p->pend_pre, (size_t)cap, sizeof *p->pend_pre);
-    if (!q)
+    void *x;
+    if (!(x = rv__realloc_array(q->pre, (size_t)cap, sizeof *q->pre)))
         return -1;
-    p->pend_pre = q;
-    q = rv__realloc_array(p->pend_post, (size_t)cap, sizeof *p->pend_post);
-    if (!q)
+    q->pre = x;
+    if (!(x = rv__realloc_array(q->post, (size_t)cap, sizeof *q->post)))
         return -1;
-    p->pend_post = q;
-    for (int k = 0; k < nc; k++)
-        if (cols[k]->v) {
-            q = rv__realloc_array(cols[k]->v, (size_t)cap, sizeof(double));
-            if (!q)
-                return -1;
-            cols[k]->v = q;
-        }
+    q->post = x;
+    if (q->weight.v) {
+        if (!(x = rv__realloc_array(q->weight.v, (size_t)cap, sizeof(double))))
+            return -1;
+        q->weight.v = x;
+    }
+    if (q->delay.v) {
+        if (!(x = rv__realloc_array(q->delay.v, (size_t)cap, sizeof(uint16_t))))
+            return -1;
+        q->delay.v = x;
+    }
     for (int k = 0; k < p->syn->n_params; k++)
-        if (p->pend_extra[k].v) {
-            q = rv__realloc_array(p->pend_extra[k].v, (size_t)cap, sizeof(double));
-            if (!q)
+        if (q->extra[k].v) {
+            if (!(x = rv__realloc_array(q->extra[k].v, (size_t)cap, sizeof(double))))
                 return -1;
-            p->pend_extra[k].v = q;
+            q->extra[k].v = x;
         }
-    p->cap_pend = cap;
+    q->cap = cap;
     return 0;
 }
 
@@ -229,605 +428,112 @@ static int dcol_append(rv__dcol *c, int64_t n_old, int64_t cap, const double *v,
     return 0;
 }
 
-rv_status rv__proj_append(rv_sim *sim, rv__proj *p, int64_t n, const uint32_t *pre,
-                          const uint32_t *post, const double *const *values,
-                          const int64_t *strides)
+/* The same for the delays, in steps (values already checked). */
+static int delay_append(rv__u16col *c, int64_t n_old, int64_t cap, const double *v, int64_t stride,
+                        int64_t n)
 {
-    if (n == 0)
-        return RV_OK;
-    int64_t n_old = p->n_pend;
+    if (!c->v) {
+        uint16_t first = n > 0 ? (uint16_t)v[0] : c->all;
+        int same = 1;
+        for (int64_t k = 0; k < (stride ? n : 1) && same; k++)
+            same = (uint16_t)v[k] == (n_old == 0 ? first : c->all);
+        if (same) {
+            if (n_old == 0)
+                c->all = first;
+            return 0;
+        }
+        c->v = rv__calloc((size_t)cap, sizeof(uint16_t));
+        if (!c->v)
+            return -1;
+        for (int64_t k = 0; k < n_old; k++)
+            c->v[k] = c->all;
+    }
+    for (int64_t k = 0; k < n; k++)
+        c->v[n_old + k] = (uint16_t)v[stride ? k : 0];
+    return 0;
+}
+
+static rv_status pend_append(rv_sim *sim, rv__proj *p, const rv__batch *b)
+{
+    rv__pending *q = &p->pend;
+    int64_t n_old = q->n, n = b->n;
     if (pend_reserve(p, n_old + n))
         return rv__fail(sim, RV_ERR_NOMEM, "out of memory for %lld connections",
                         (long long)(n_old + n));
     /* Materialising a column is the only other allocation: do those first
        so that a failure leaves the projection as it was. */
-    rv__dcol *cols[2] = {&p->pend_weight, &p->pend_delay};
     int ne = p->syn->n_params;
-    for (int k = 0; k < 2 + ne; k++) {
-        rv__dcol *c = k < 2 ? cols[k] : &p->pend_extra[k - 2];
-        rv__dcol saved = *c;
-        if (dcol_append(c, n_old, p->cap_pend, values[k], strides[k], n)) {
-            *c = saved;
-            return rv__fail(sim, RV_ERR_NOMEM, "out of memory for %lld connections",
-                            (long long)(n_old + n));
+    rv__dcol saved_w = q->weight, saved_e[RV__MAX_SYN_PARAMS];
+    rv__u16col saved_d = q->delay;
+    for (int k = 0; k < ne; k++)
+        saved_e[k] = q->extra[k];
+    int failed = dcol_append(&q->weight, n_old, q->cap, b->col[0], b->stride[0], n)
+                 || delay_append(&q->delay, n_old, q->cap, b->col[1], b->stride[1], n);
+    for (int k = 0; k < ne && !failed; k++)
+        failed = dcol_append(&q->extra[k], n_old, q->cap, b->col[2 + k], b->stride[2 + k], n);
+    if (failed) {
+        if (!saved_w.v && q->weight.v) {
+            rv__free(q->weight.v);
+            q->weight = saved_w;
+        }
+        if (!saved_d.v && q->delay.v) {
+            rv__free(q->delay.v);
+            q->delay = saved_d;
+        }
+        for (int k = 0; k < ne; k++)
+            if (!saved_e[k].v && q->extra[k].v) {
+                rv__free(q->extra[k].v);
+                q->extra[k] = saved_e[k];
+            }
+        return rv__fail(sim, RV_ERR_NOMEM, "out of memory for %lld connections",
+                        (long long)(n_old + n));
+    }
+    memcpy(q->pre + n_old, b->pre, (size_t)n * sizeof *b->pre);
+    memcpy(q->post + n_old, b->post, (size_t)n * sizeof *b->post);
+    q->n += n;
+    return RV_OK;
+}
+
+rv_status rv__proj_append(rv_sim *sim, rv__proj *p, const rv__batch *b)
+{
+    if (b->n == 0)
+        return RV_OK;
+    if (p->n_rows + p->pend.n + b->n > MAX_CONNECTIONS)
+        return rv__fail(sim, RV_ERR_LIMIT, "projection %d would have %lld connections; at most "
+                        "%lld are supported in one projection", (int)p->handle,
+                        (long long)(p->n_rows + p->pend.n + b->n), (long long)MAX_CONNECTIONS);
+    uint16_t lo = p->min_delay, hi = p->max_delay;
+    for (int64_t k = 0; k < (b->stride[1] ? b->n : 1); k++) {
+        uint16_t d = (uint16_t)b->col[1][k];
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    rv_status st;
+    rv__pop *post = sim->pops[p->post];
+    if (p->pend.n == 0 && b->n >= DIRECT_BATCH && p->n_shards == post->n_blocks) {
+        st = merge(sim, p, b);
+    } else {
+        st = pend_append(sim, p, b);
+        if (!st && p->pend.n >= DIRECT_BATCH && p->pend.n >= p->n_rows
+            && rv__proj_compact(sim, p) != RV_OK) {
+            /* the tail stays: the merge is tried again when a run prepares */
+            rv__clear_error(sim);
         }
     }
-    memcpy(p->pend_pre + n_old, pre, (size_t)n * sizeof *pre);
-    memcpy(p->pend_post + n_old, post, (size_t)n * sizeof *post);
-    for (int64_t k = 0; k < n; k++) {
-        uint16_t d = (uint16_t)values[1][strides[1] ? k : 0];
-        if (d < p->min_delay)
-            p->min_delay = d;
-        if (d > p->max_delay)
-            p->max_delay = d;
-    }
-    p->n_pend += n;
+    if (st)
+        return st;
+    p->min_delay = lo;
+    p->max_delay = hi;
     sim->prepared = 0;
     return RV_OK;
 }
 
-/* ---- compaction ----------------------------------------------------------- */
-
-/* Value k of the concatenation (compacted part, then pending tail) of a
- * column. */
-static inline double joined(const rv__dcol *old, const rv__dcol *pend, int64_t n_old, int64_t k)
-{
-    if (k < n_old)
-        return old->v ? old->v[k] : old->all;
-    return pend->v ? pend->v[k - n_old] : pend->all;
-}
-
-/* Stable counting sort of positions `in` by key[in[k]] (values < range):
- * one pass of a radix sort. */
-static int counting_sort(const uint32_t *key, const uint32_t *in, uint32_t *out, int64_t n,
-                         int64_t range, int64_t **counts_out)
-{
-    int64_t *count = rv__calloc((size_t)range + 1, sizeof *count);
-    if (!count)
-        return -1;
-    for (int64_t k = 0; k < n; k++)
-        count[key[in ? in[k] : (uint32_t)k] + 1]++;
-    for (int64_t v = 0; v < range; v++)
-        count[v + 1] += count[v];
-    int64_t *next = rv__calloc((size_t)range + 1, sizeof *next);
-    if (!next) {
-        rv__free(count);
-        return -1;
-    }
-    memcpy(next, count, (size_t)(range + 1) * sizeof *next);
-    for (int64_t k = 0; k < n; k++) {
-        uint32_t at = in ? in[k] : (uint32_t)k;
-        out[next[key[at]]++] = at;
-    }
-    rv__free(next);
-    if (counts_out)
-        *counts_out = count;
-    else
-        rv__free(count);
-    return 0;
-}
-
-/* Merges the pending tail into the rows, in canonical order: by pre, then
- * by post (so that each shard's targets form one run per row), then by
- * creation.  A stable two-pass radix sort over the old rows followed by the
- * tail keeps creation order among equal (pre, post). */
-rv_status rv__proj_compact(rv_sim *sim, rv__proj *p)
-{
-    if (p->n_pend == 0 && p->row)
-        return RV_OK;
-    int64_t n_pre = sim->pops[p->pre]->n, n_post = sim->pops[p->post]->n;
-    int64_t n_old = p->n_compact, total = n_old + p->n_pend;
-    int ne = p->syn->n_params;
-    if (total > (int64_t)UINT32_MAX)
-        return rv__fail(sim, RV_ERR_LIMIT, "projection %d has %lld connections; at most %lld "
-                        "are supported in one projection", (int)p->handle, (long long)total,
-                        (long long)UINT32_MAX);
-    int w_uniform = !p->weight.v && !p->pend_weight.v
-                    && (n_old == 0 || p->n_pend == 0 || p->weight.all == p->pend_weight.all);
-    int d_uniform = !p->delay.v && !p->pend_delay.v
-                    && (n_old == 0 || p->n_pend == 0
-                        || p->delay.all == (uint16_t)p->pend_delay.all);
-    uint32_t *pre = rv__calloc((size_t)total + 1, sizeof *pre);
-    uint32_t *post = rv__calloc((size_t)total + 1, sizeof *post);
-    uint32_t *by_post = rv__calloc((size_t)total + 1, sizeof *by_post);
-    uint32_t *order = rv__calloc((size_t)total + 1, sizeof *order);
-    int64_t *row = NULL;
-    uint32_t *target = rv__calloc((size_t)total + 1, sizeof *target);
-    double *weight = w_uniform ? NULL : rv__calloc((size_t)total + 1, sizeof *weight);
-    uint16_t *delay = d_uniform ? NULL : rv__calloc((size_t)total + 1, sizeof *delay);
-    rv__dcol *extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *extra);
-    int failed = !pre || !post || !by_post || !order || !target || (!w_uniform && !weight)
-                 || (!d_uniform && !delay) || !extra;
-    for (int k = 0; k < ne && !failed; k++) {
-        int uni = !p->extra[k].v && !p->pend_extra[k].v
-                  && (n_old == 0 || p->n_pend == 0 || p->extra[k].all == p->pend_extra[k].all);
-        extra[k].all = n_old ? p->extra[k].all : p->pend_extra[k].all;
-        if (!uni && !(extra[k].v = rv__calloc((size_t)total + 1, sizeof(double))))
-            failed = 1;
-    }
-    if (!failed) {
-        for (int64_t i = 0; i < n_pre && p->row; i++)
-            for (int64_t j = p->row[i]; j < p->row[i + 1]; j++)
-                pre[j] = (uint32_t)i;
-        if (n_old)
-            memcpy(post, p->target, (size_t)n_old * sizeof *post);
-        if (p->n_pend) {
-            memcpy(pre + n_old, p->pend_pre, (size_t)p->n_pend * sizeof *pre);
-            memcpy(post + n_old, p->pend_post, (size_t)p->n_pend * sizeof *post);
-        }
-        failed = counting_sort(post, NULL, by_post, total, n_post, NULL)
-                 || counting_sort(pre, by_post, order, total, n_pre, &row);
-    }
-    rv__free(by_post);
-    if (failed) {
-        for (int k = 0; k < ne && extra; k++)
-            rv__free(extra[k].v);
-        rv__free(extra);
-        rv__free(pre);
-        rv__free(post);
-        rv__free(order);
-        rv__free(row);
-        rv__free(target);
-        rv__free(weight);
-        rv__free(delay);
-        return rv__fail(sim, RV_ERR_NOMEM, "out of memory compacting projection %d (%lld "
-                        "connections)", (int)p->handle, (long long)total);
-    }
-    for (int64_t k = 0; k < total; k++) {
-        uint32_t at = order[k];
-        target[k] = post[at];
-        if (weight)
-            weight[k] = joined(&p->weight, &p->pend_weight, n_old, at);
-        if (delay && at < n_old)
-            delay[k] = p->delay.v ? p->delay.v[at] : p->delay.all;
-        else if (delay)
-            delay[k] = (uint16_t)(p->pend_delay.v ? p->pend_delay.v[at - n_old] : p->pend_delay.all);
-        for (int j = 0; j < ne; j++)
-            if (extra[j].v)
-                extra[j].v[k] = joined(&p->extra[j], &p->pend_extra[j], n_old, at);
-    }
-    double w_all = n_old ? p->weight.all : p->pend_weight.all;
-    uint16_t d_all = n_old ? p->delay.all : (uint16_t)p->pend_delay.all;
-    rv__free(pre);
-    rv__free(post);
-    rv__free(order);
-    /* Swap in the new rows and empty the pending tail. */
-    rv__free(p->row);
-    rv__free(p->target);
-    rv__free(p->weight.v);
-    rv__free(p->delay.v);
-    for (int k = 0; k < ne; k++) {
-        rv__free(p->extra[k].v);
-        rv__free(p->pend_extra[k].v);
-        p->pend_extra[k].v = NULL;
-        p->pend_extra[k].all = p->syn->params[k].def;
-    }
-    rv__free(p->extra);
-    rv__free(p->cut);
-    p->cut = NULL;
-    p->n_cut = 0;
-    p->extra = extra;
-    p->row = row;
-    p->target = target;
-    p->weight.v = weight;
-    p->weight.all = w_all;
-    p->delay.v = delay;
-    p->delay.all = d_all;
-    p->n_compact = total;
-    rv__free(p->pend_pre);
-    rv__free(p->pend_post);
-    rv__free(p->pend_weight.v);
-    rv__free(p->pend_delay.v);
-    p->pend_pre = NULL;
-    p->pend_post = NULL;
-    p->pend_weight.v = NULL;
-    p->pend_delay.v = NULL;
-    p->n_pend = p->cap_pend = 0;
-    return RV_OK;
-}
-
-rv_status rv__proj_shard(rv_sim *sim, rv__proj *p)
-{
-    int s = sim->n_shards;
-    if (s == 1 || (p->cut && p->n_cut == s))
-        return RV_OK;
-    const rv__pop *post = sim->pops[p->post];
-    int64_t n_pre = sim->pops[p->pre]->n;
-    int64_t *cut = rv__calloc((size_t)(s - 1) * (size_t)n_pre + 1, sizeof *cut);
-    if (!cut)
-        return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-    /* Inner boundary k of row i: the first synapse whose target belongs to
-       shard k (rows are sorted by target). */
-    for (int64_t i = 0; i < n_pre; i++)
-        for (int k = 1; k < s; k++) {
-            int64_t lo = p->row ? p->row[i] : 0, hi = p->row ? p->row[i + 1] : 0;
-            while (lo < hi) {
-                int64_t mid = (lo + hi) / 2;
-                if (p->target[mid] < post->shard_lo[k])
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            cut[(size_t)(k - 1) * (size_t)n_pre + (size_t)i] = lo;
-        }
-    rv__free(p->cut);
-    p->cut = cut;
-    p->n_cut = s;
-    return RV_OK;
-}
-
-/* ---- public: connect ------------------------------------------------------ */
-
 rv_status rv__proj_can_grow(rv_sim *sim, const char *fn, const rv__proj *p)
 {
-    if (p->state)
+    if (p->has_state)
         return rv__fail(sim, RV_ERR_PHASE,
                         "%s: projection %d (%s) has run; a projection with synaptic state takes "
                         "new connections only before its first run", fn, (int)p->handle,
                         p->syn->name);
-    return RV_OK;
-}
-
-rv_status rv__proj_values(rv_sim *sim, const char *fn, rv__proj *p, int64_t n,
-                          const rv_values *params, int n_params, rv__conn_values *cv)
-{
-    const rv__pop *post = sim->pops[p->post];
-    int ne = p->syn->n_params;
-    memset(cv, 0, sizeof *cv);
-    static const double zero = 0.0;
-    cv->default_delay = 1.0;
-    cv->col[0] = &zero;
-    cv->col[1] = &cv->default_delay;
-    for (int k = 0; k < ne; k++)
-        cv->col[2 + k] = &p->syn->params[k].def;
-    if (n_params < 0)
-        return rv__fail(sim, RV_ERR_SIZE, "%s: n_params = %d is negative", fn, n_params);
-    if (n_params > 0 && !params)
-        return rv__fail(sim, RV_ERR_NULL, "%s: params is NULL but n_params = %d", fn, n_params);
-    const double *delay_ms = NULL;
-    int64_t delay_stride = 0;
-    for (int j = 0; j < n_params; j++) {
-        const rv_values *v = &params[j];
-        if (!v->name || !v->data)
-            return rv__fail(sim, RV_ERR_NULL, "%s: params[%d] has a NULL %s", fn, j,
-                            !v->name ? "name" : "data");
-        if (v->n != 1 && v->n != n)
-            return rv__fail(sim, RV_ERR_SIZE,
-                            "%s: '%s' has %lld values for %lld connections (give 1 or %lld)", fn,
-                            v->name, (long long)v->n, (long long)n, (long long)n);
-        int64_t stride = v->n == 1 ? 0 : 1, count = v->n == 1 ? 1 : n;
-        int slot;
-        if (strcmp(v->name, "weight") == 0) {
-            slot = 0;
-            for (int64_t k = 0; k < count; k++) {
-                if (!isfinite(v->data[k]))
-                    return rv__fail(sim, RV_ERR_VALUE, "%s: weight[%lld] = %g is not finite", fn,
-                                    (long long)k, v->data[k]);
-                if (post->model->conductance_based && v->data[k] < 0)
-                    return rv__fail(sim, RV_ERR_VALUE,
-                                    "%s: weight[%lld] = %g uS is negative; conductance-based "
-                                    "receptors of %s take weights >= 0", fn, (long long)k,
-                                    v->data[k], post->model->name);
-            }
-        } else if (strcmp(v->name, "delay") == 0) {
-            delay_ms = v->data;
-            delay_stride = stride;
-            continue;
-        } else {
-            int e = extra_index(p->syn, v->name);
-            if (e < 0)
-                return rv__fail(sim, RV_ERR_NAME, "%s: %s has no parameter '%s'", fn,
-                                p->syn->name, v->name);
-            slot = 2 + e;
-            for (int64_t k = 0; k < count; k++)
-                if (!isfinite(v->data[k]))
-                    return rv__fail(sim, RV_ERR_VALUE, "%s: %s[%lld] = %g is not finite", fn,
-                                    v->name, (long long)k, v->data[k]);
-        }
-        cv->col[slot] = v->data;
-        cv->stride[slot] = stride;
-    }
-    if (delay_ms) {
-        int64_t count = delay_stride ? n : 1;
-        cv->owned_delay = rv__calloc((size_t)count, sizeof(double));
-        if (!cv->owned_delay)
-            return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-        for (int64_t k = 0; k < count; k++) {
-            double d = delay_ms[k];
-            double steps = isfinite(d) ? (double)llround(d / sim->dt) : NAN;
-            if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS)) {
-                rv__free(cv->owned_delay);
-                cv->owned_delay = NULL;
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: delay[%lld] = %g ms is invalid; delays must lie in "
-                                "[dt, %d dt] = [%g, %g] ms", fn, (long long)k, d,
-                                RV_MAX_DELAY_STEPS, sim->dt, RV_MAX_DELAY_STEPS * sim->dt);
-            }
-            cv->owned_delay[k] = steps;
-        }
-        cv->col[1] = cv->owned_delay;
-        cv->stride[1] = delay_stride;
-    }
-    return RV_OK;
-}
-
-rv_status rv_proj_connect(rv_sim *sim, int32_t proj, int64_t n, const uint32_t *pre,
-                          const uint32_t *post, const rv_values *params, int n_params)
-{
-    static const char fn[] = "rv_proj_connect";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = rv__get_proj(sim, fn, proj, &p);
-    if (st)
-        return st;
-    if (n < 0)
-        return rv__fail(sim, RV_ERR_SIZE, "%s: n = %lld is negative", fn, (long long)n);
-    if (n == 0)
-        return RV_OK;
-    if (!pre || !post)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !pre ? "pre" : "post");
-    if ((st = rv__proj_can_grow(sim, fn, p)))
-        return st;
-    int64_t n_pre = sim->pops[p->pre]->n, n_post = sim->pops[p->post]->n;
-    for (int64_t k = 0; k < n; k++) {
-        if (pre[k] >= n_pre)
-            return rv__fail(sim, RV_ERR_INDEX,
-                            "%s: pre[%lld] = %u is outside the presynaptic population (size "
-                            "%lld)", fn, (long long)k, pre[k], (long long)n_pre);
-        if (post[k] >= n_post)
-            return rv__fail(sim, RV_ERR_INDEX,
-                            "%s: post[%lld] = %u is outside the postsynaptic population (size "
-                            "%lld)", fn, (long long)k, post[k], (long long)n_post);
-    }
-    rv__conn_values cv;
-    if ((st = rv__proj_values(sim, fn, p, n, params, n_params, &cv)))
-        return st;
-    st = rv__proj_append(sim, p, n, pre, post, cv.col, cv.stride);
-    rv__free(cv.owned_delay);
-    return st;
-}
-
-/* ---- public: reading and writing ------------------------------------------ */
-
-rv_status rv_proj_size(rv_sim *sim, int32_t proj, int64_t *n_out)
-{
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = rv__get_proj(sim, "rv_proj_size", proj, &p);
-    if (st)
-        return st;
-    if (!n_out)
-        return rv__fail(sim, RV_ERR_NULL, "rv_proj_size: n_out is NULL");
-    *n_out = p->n_compact + p->n_pend;
-    return RV_OK;
-}
-
-static rv_status open_compacted(rv_sim *sim, const char *fn, int32_t proj, rv__proj **out)
-{
-    rv_status st = rv__get_proj(sim, fn, proj, out);
-    if (st)
-        return st;
-    return rv__proj_compact(sim, *out);
-}
-
-rv_status rv_proj_get_pairs(rv_sim *sim, int32_t proj, uint32_t *pre, uint32_t *post)
-{
-    static const char fn[] = "rv_proj_get_pairs";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = open_compacted(sim, fn, proj, &p);
-    if (st)
-        return st;
-    if (!pre || !post)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !pre ? "pre" : "post");
-    int64_t n_pre = sim->pops[p->pre]->n;
-    for (int64_t i = 0; i < n_pre; i++)
-        for (int64_t j = p->row[i]; j < p->row[i + 1]; j++)
-            pre[j] = (uint32_t)i;
-    memcpy(post, p->target, (size_t)p->n_compact * sizeof *post);
-    return RV_OK;
-}
-
-rv_status rv_proj_get(rv_sim *sim, int32_t proj, const char *name, double *out)
-{
-    static const char fn[] = "rv_proj_get";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = open_compacted(sim, fn, proj, &p);
-    if (st)
-        return st;
-    if (!name || !out)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !name ? "name" : "out");
-    int64_t n = p->n_compact;
-    const double *state = rv__proj_state_of(p, name);
-    if (state) {  /* a learned weight or a synaptic variable: its current value */
-        memcpy(out, state, (size_t)n * sizeof *out);
-    } else if (strcmp(name, "weight") == 0) {
-        for (int64_t k = 0; k < n; k++)
-            out[k] = p->weight.v ? p->weight.v[k] : p->weight.all;
-    } else if (strcmp(name, "delay") == 0) {
-        for (int64_t k = 0; k < n; k++)
-            out[k] = (p->delay.v ? p->delay.v[k] : p->delay.all) * sim->dt;
-    } else {
-        int e = extra_index(p->syn, name);
-        if (e < 0)
-            return rv__fail(sim, RV_ERR_NAME, "%s: %s has no parameter '%s'", fn, p->syn->name,
-                            name);
-        for (int64_t k = 0; k < n; k++)
-            out[k] = p->extra[e].v ? p->extra[e].v[k] : p->extra[e].all;
-    }
-    return RV_OK;
-}
-
-/* Writes values into a compacted column, materialising it if needed. */
-static int dcol_write(rv__dcol *c, int64_t n, const double *values, int64_t n_values)
-{
-    if (!c->v) {
-        int uniform = n_values == 1 && !isnan(values[0]);
-        if (uniform || n == 0) {
-            if (n_values == 1 && !isnan(values[0]))
-                c->all = values[0];
-            return 0;
-        }
-        int skip = 0, same = 1;
-        for (int64_t k = 0; k < n; k++) {
-            if (isnan(values[k]))
-                skip = 1;
-            else if (values[k] != values[0])
-                same = 0;
-        }
-        if (same && !skip) {
-            c->all = values[0];
-            return 0;
-        }
-        c->v = rv__calloc((size_t)n, sizeof(double));
-        if (!c->v)
-            return -1;
-        for (int64_t k = 0; k < n; k++)
-            c->v[k] = c->all;
-    }
-    for (int64_t k = 0; k < n; k++) {
-        double x = values[n_values == 1 ? 0 : k];
-        if (!isnan(x))
-            c->v[k] = x;
-    }
-    return 0;
-}
-
-rv_status rv_proj_set(rv_sim *sim, int32_t proj, const char *name, const double *values,
-                      int64_t n)
-{
-    static const char fn[] = "rv_proj_set";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = open_compacted(sim, fn, proj, &p);
-    if (st)
-        return st;
-    if (!name || !values)
-        return rv__fail(sim, RV_ERR_NULL, "%s: %s is NULL", fn, !name ? "name" : "values");
-    int64_t size = p->n_compact;
-    if (n != 1 && n != size)
-        return rv__fail(sim, RV_ERR_SIZE,
-                        "%s: %lld values for a projection of %lld connections (give 1 or %lld)",
-                        fn, (long long)n, (long long)size, (long long)size);
-    const rv__pop *post = sim->pops[p->post];
-    if (strcmp(name, "delay") == 0) {
-        /* Convert and check everything before touching the projection. */
-        uint16_t lo = UINT16_MAX, hi = 0;
-        for (int64_t k = 0; k < n; k++) {
-            if (isnan(values[k]))
-                continue;
-            double steps = isfinite(values[k]) ? (double)llround(values[k] / sim->dt) : -1;
-            if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS))
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: delay[%lld] = %g ms is invalid; delays must lie in "
-                                "[dt, %d dt]", fn, (long long)k, values[k], RV_MAX_DELAY_STEPS);
-        }
-        if (!p->delay.v && !(n == 1)) {
-            int same = 1;
-            for (int64_t k = 0; k < n; k++)
-                if (isnan(values[k]) || llround(values[k] / sim->dt) != llround(values[0] / sim->dt))
-                    same = 0;
-            if (!same) {
-                p->delay.v = rv__calloc((size_t)(size ? size : 1), sizeof *p->delay.v);
-                if (!p->delay.v)
-                    return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-                for (int64_t k = 0; k < size; k++)
-                    p->delay.v[k] = p->delay.all;
-            }
-        }
-        for (int64_t k = 0; k < size; k++) {
-            double x = values[n == 1 ? 0 : k];
-            if (!isnan(x)) {
-                uint16_t d = (uint16_t)llround(x / sim->dt);
-                if (p->delay.v)
-                    p->delay.v[k] = d;
-                else
-                    p->delay.all = d;
-            }
-        }
-        for (int64_t k = 0; k < size; k++) {
-            uint16_t d = p->delay.v ? p->delay.v[k] : p->delay.all;
-            lo = d < lo ? d : lo;
-            hi = d > hi ? d : hi;
-        }
-        p->min_delay = size ? lo : UINT16_MAX;
-        p->max_delay = size ? hi : 0;
-        sim->prepared = 0;
-        return RV_OK;
-    }
-    rv__dcol *col;
-    if (strcmp(name, "weight") == 0) {
-        for (int64_t k = 0; k < n; k++) {
-            if (isnan(values[k]))
-                continue;
-            if (!isfinite(values[k]) || (post->model->conductance_based && values[k] < 0))
-                return rv__fail(sim, RV_ERR_VALUE,
-                                "%s: weight[%lld] = %g is invalid%s", fn, (long long)k, values[k],
-                                post->model->conductance_based
-                                    ? " (conductance weights must be finite and >= 0)"
-                                    : " (weights must be finite)");
-        }
-        col = &p->weight;
-    } else {
-        int e = extra_index(p->syn, name);
-        if (e < 0)
-            return rv__fail(sim, RV_ERR_NAME, "%s: %s has no parameter '%s'", fn, p->syn->name,
-                            name);
-        for (int64_t k = 0; k < n; k++)
-            if (!isnan(values[k]) && !isfinite(values[k]))
-                return rv__fail(sim, RV_ERR_VALUE, "%s: %s[%lld] = %g is not finite", fn, name,
-                                (long long)k, values[k]);
-        col = &p->extra[e];
-    }
-    if (dcol_write(col, size, values, n))
-        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
-    /* A learned weight or a synaptic variable also takes the value now;
-       the column keeps it for reset. */
-    double *state = rv__proj_state_of(p, name);
-    for (int64_t k = 0; state && k < size; k++) {
-        double x = values[n == 1 ? 0 : k];
-        if (!isnan(x))
-            state[k] = x;
-    }
-    /* The parameters of a dynamic synapse model are checked, and those that
-       shape a post-synaptic trace (STDP's tau_minus) registered, when a run
-       prepares. */
-    if (p->syn->transmit && col != &p->weight)
-        sim->prepared = 0;
-    return RV_OK;
-}
-
-rv_status rv_proj_memory(rv_sim *sim, int32_t proj, int64_t *bytes_out)
-{
-    static const char fn[] = "rv_proj_memory";
-    if (!sim)
-        return RV_ERR_NULL;
-    rv__clear_error(sim);
-    rv__proj *p;
-    rv_status st = rv__get_proj(sim, fn, proj, &p);
-    if (st)
-        return st;
-    if (!bytes_out)
-        return rv__fail(sim, RV_ERR_NULL, "%s: bytes_out is NULL", fn);
-    int64_t nc = p->n_compact, np = p->cap_pend;
-    int64_t b = (p->row ? (sim->pops[p->pre]->n + 1) * (int64_t)sizeof(int64_t) : 0)
-                + nc * (int64_t)sizeof(uint32_t) + (p->weight.v ? nc * 8 : 0)
-                + (p->delay.v ? nc * 2 : 0) + np * 8 + (p->pend_weight.v ? np * 8 : 0)
-                + (p->pend_delay.v ? np * 8 : 0);
-    for (int k = 0; k < p->syn->n_params; k++)
-        b += (p->extra[k].v ? nc * 8 : 0) + (p->pend_extra[k].v ? np * 8 : 0);
-    b += (int64_t)p->n_state * nc * 8;
-    *bytes_out = b;
     return RV_OK;
 }

@@ -41,7 +41,7 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "synapses/synapse.h"
 
 enum { TAU_PLUS, TAU_MINUS, A_PLUS, A_MINUS, W_MIN, W_MAX, MU_PLUS, MU_MINUS, ETA, RHO, TAU,
        FRACTION, WEIGHT_RULE, TIMING_RULE, N_PARAMS };
@@ -74,9 +74,9 @@ typedef struct rule {
     double tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, mu_plus, mu_minus, eta, alpha;
 } rule;
 
-static rule rule_of(const rv__proj *p, int64_t j)
+static rule rule_of(const rv__rows *rows, int64_t j)
 {
-    const rv__dcol *x = p->extra;
+    const rv__dcol *x = rows->extra;
     rule r;
     r.timing = (int)rv__col(&x[TIMING_RULE], j);
     r.weight = (int)rv__col(&x[WEIGHT_RULE], j);
@@ -165,17 +165,18 @@ static double k_plus_decay(batch *b, double gap, double tau_plus)
 static void update_synapse(const rv__syn_ctx *c, int64_t j, batch *b)
 {
     const rv__proj *p = c->p;
-    rv__post_history *h = c->post->history;
-    double *w = &p->state[0][j];
-    double *k_plus = &p->state[rv__state_internal(p) + K_PLUS][j];
-    double *t_last = &p->state[rv__state_internal(p) + T_LAST][j];
+    const rv__rows *rows = c->r;
+    const rv__trace_channels *h = c->channels;
+    double *w = &rows->state[0][j];
+    double *k_plus = &rows->state[rv__state_internal(p) + K_PLUS][j];
+    double *t_last = &rows->state[rv__state_internal(p) + T_LAST][j];
     rule own;
-    const rule *r = b->shared_rule ? &b->r : (own = rule_of(p, j), &own);
-    double delay = rv__delay_of(p, j) * c->dt;
-    double dd = rv__col(&p->extra[FRACTION], j) * delay;
+    const rule *r = b->shared_rule ? &b->r : (own = rule_of(rows, j), &own);
+    double delay = rv__delay_of(rows, j) * c->dt;
+    double dd = rv__col(&rows->extra[FRACTION], j) * delay;
     double ts = c->t + (delay - dd);
-    uint32_t i = p->target[j];
-    rv__spike_log *log = h->log[i];
+    uint32_t i = rows->target[j];
+    rv__spike_log *log = c->logs[i];
     double eps = b->eps;
     /* post spikes seen at the synapse in [t_last, ts): potentiation.  The
        first of them is found from the newest entry back: entries newer
@@ -195,43 +196,59 @@ static void update_synapse(const rv__syn_ctx *c, int64_t j, batch *b)
     }
     /* the arrival: depression with the post trace just before it (the
        trace of the spikes before ts - dd - eps, taken at ts - dd) */
-    double k_minus = rv__history_trace(h, i, p->trace_channel, ts - dd - eps) * b->eps_decay;
+    double k_minus = rv__history_trace(h, log, p->trace_channel, ts - dd - eps) * b->eps_decay;
     *w = depress(*w, k_minus, r);
     *k_plus = *k_plus * k_plus_decay(b, ts - *t_last, r->tau_plus) + 1.0;
     *t_last = ts;
-    rv__syn_deliver(c, j, *w, c->post->n);
+    rv__syn_deliver(c, j, *w);
 }
 
 /* The first step at whose end every post spike the update of synapse j
  * needs is known: spikes before ts - dd, so up to ts - dd - dt. */
 static int64_t ready_step(const rv__syn_ctx *c, int64_t j)
 {
-    const rv__proj *p = c->p;
-    double delay = rv__delay_of(p, j) * c->dt;
-    double dd = rv__col(&p->extra[FRACTION], j) * delay;
+    const rv__rows *rows = c->r;
+    double delay = rv__delay_of(rows, j) * c->dt;
+    double dd = rv__col(&rows->extra[FRACTION], j) * delay;
     double needed = c->t + (delay - dd) - dd;   /* ts - dd */
     return (int64_t)ceil(needed / c->dt - 1.0 - 1e-9);
 }
 
-/* The time constant of the post-synaptic trace this projection reads
- * (check() made the columns involved uniform). */
-static double trace_tau(const rv__proj *p)
+/* Whether column k holds one value for all n synapses. */
+static int uniform(const rv__dcol *c, int64_t n)
 {
-    int vogels = (int)rv__col(&p->extra[TIMING_RULE], 0) == VOGELS_2011;
-    return rv__col(&p->extra[vogels ? TAU : TAU_MINUS], 0);
+    for (int64_t j = 1; c->v && j < n; j++)
+        if (c->v[j] != c->v[0])
+            return 0;
+    return 1;
+}
+
+/* The columns that shape the post-synaptic trace have one value, and the
+ * trace's time constant. */
+static int trace_uniform(const rv__rows *r)
+{
+    const rv__dcol *x = r->extra;
+    return uniform(&x[TIMING_RULE], r->n) && uniform(&x[TAU_MINUS], r->n)
+           && uniform(&x[TAU], r->n);
+}
+
+static double trace_tau(const rv__rows *r)
+{
+    int vogels = (int)rv__col(&r->extra[TIMING_RULE], 0) == VOGELS_2011;
+    return rv__col(&r->extra[vogels ? TAU : TAU_MINUS], 0);
 }
 
 static void transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
-    const rv__proj *p = c->p;
+    const rv__rows *rows = c->r;
     batch b = {.shared_rule = 1, .eps = 1e-6 * c->dt, .gap = NAN};
     for (int k = 0; k < N_PARAMS; k++)
-        b.shared_rule &= p->extra[k].v == NULL;
+        b.shared_rule &= rows->extra[k].v == NULL;
     if (b.shared_rule)
-        b.r = rule_of(p, 0);
-    b.eps_decay = exp(-b.eps / trace_tau(p));
+        b.r = rule_of(rows, 0);
+    b.eps_decay = exp(-b.eps / c->channels->tau[c->p->trace_channel]);
     /* with f >= 1/2 everything needed is known when the spike is delivered */
-    const rv__dcol *f = &p->extra[FRACTION];
+    const rv__dcol *f = &rows->extra[FRACTION];
     if (!f->v && f->all >= 0.5) {
         for (int64_t j = begin; j < end; j++)
             update_synapse(c, j, &b);
@@ -246,36 +263,23 @@ static void transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
     }
 }
 
-/* Whether column k holds one value for all n synapses. */
-static int uniform(const rv__dcol *c, int64_t n)
+static int64_t check(const rv__proj *p, const rv__rows *r, const char **msg)
 {
-    for (int64_t j = 1; c->v && j < n; j++)
-        if (c->v[j] != c->v[0])
-            return 0;
-    return 1;
-}
-
-static int64_t check(const rv__proj *p, const char **msg)
-{
-    int64_t n = p->n_compact;
-    const rv__dcol *x = p->extra;
-    if (!uniform(&x[TIMING_RULE], n) || !uniform(&x[TAU_MINUS], n) || !uniform(&x[TAU], n)) {
-        *msg = "the timing rule and tau_minus (tau of Vogels2011Rule) must be the same for all "
-               "connections of a projection: they shape the post-synaptic trace";
-        return 0;
-    }
+    (void)p;
+    int64_t n = r->n;
+    const rv__dcol *x = r->extra;
     for (int64_t j = 0; j < n; j++) {
-        rule r = rule_of(p, j);
+        rule ru = rule_of(r, j);
         double wr = rv__col(&x[WEIGHT_RULE], j), tr = rv__col(&x[TIMING_RULE], j);
         if (wr != floor(wr) || wr >= N_WEIGHT_RULES || tr != floor(tr) || tr >= N_TIMING_RULES) {
             *msg = "weight_rule and timing_rule must name a rule (0-3 and 0-1)";
             return j;
         }
-        if (!(r.w_min <= r.w_max)) {
+        if (!(ru.w_min <= ru.w_max)) {
             *msg = "w_min must not exceed w_max";
             return j;
         }
-        if (r.weight == GUTIG && !(r.w_max > 0.0)) {
+        if (ru.weight == GUTIG && !(ru.w_max > 0.0)) {
             *msg = "w_max must be positive with the Gutig weight dependence";
             return j;
         }
@@ -292,6 +296,7 @@ const rv__synmodel rv__syn_stdp = {
     .plastic_weight = 1,
     .post_trace = 1,
     .check = check,
+    .trace_uniform = trace_uniform,
     .trace_tau = trace_tau,
     .transmit = transmit,
 };

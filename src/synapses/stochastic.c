@@ -24,17 +24,27 @@
  * starts at 0, so an initial u decays from t = 0.
  *
  * The random numbers of a synapse come from its own stream, keyed by the
- * seed, the projection and the synapse's index in canonical order, so they
- * do not depend on threads, and reset repeats them.
+ * seed, the projection, the gids of its source and target and its place
+ * among the multapses of that pair, so they do not depend on how the
+ * network is split over threads or processes, and reset repeats them.
  */
 #include <math.h>
 
-#include "core/sim.h"
+#include "synapses/synapse.h"
 
-/* The stream of synapse j, positioned where it stopped last time. */
+/* The stream of synapse j, positioned where it stopped last time.  It is
+ * named by the projection, the source and target gids and the synapse's
+ * place among the multapses of that pair, all independent of how the
+ * network is split. */
 static void open_stream(const rv__syn_ctx *c, int64_t j, const double *position, rv__stream *s)
 {
-    rv__stream_init(s, c->seed, RV__RNG_SYNAPSE, (uint64_t)c->p->handle, (uint64_t)j);
+    const rv__rows *r = c->r;
+    int64_t first = j;   /* multapses of a pair are adjacent in the row */
+    while (first > c->row_begin && r->target[first - 1] == r->target[j])
+        first--;
+    uint64_t pair = rv__hash64(rv__hash64((uint64_t)c->pre_gid) ^ (uint64_t)c->p->handle)
+                    ^ (uint64_t)(j - first);
+    rv__stream_init(s, c->seed, RV__RNG_SYNAPSE, pair, (uint64_t)(c->post_gid0 + r->target[j]));
     rv__stream_seek(s, (uint64_t)position[j]);
 }
 
@@ -51,14 +61,15 @@ static const rv__var_desc simple_internal[] = {{"stream", "", 0.0}};
 static void simple_transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
     const rv__proj *p = c->p;
-    double *position = p->state[rv__state_internal(p)];
+    const rv__rows *r = c->r;
+    double *position = r->state[rv__state_internal(p)];
     for (int64_t j = begin; j < end; j++) {
         rv__stream s;
         open_stream(c, j, position, &s);
-        int release = rv__uniform(&s) < rv__col(&p->extra[0], j);
+        int release = rv__uniform(&s) < rv__col(&r->extra[0], j);
         close_stream(&s, j, position);
         if (release)
-            rv__syn_deliver(c, j, rv__col(&p->weight, j), c->post->n);
+            rv__syn_deliver(c, j, rv__col(&r->weight, j));
     }
 }
 
@@ -89,10 +100,11 @@ static const rv__var_desc stp_internal[] = {
 static void stp_transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
     const rv__proj *p = c->p;
-    double *const *x = p->state + rv__state_internal(p);
+    const rv__rows *r = c->r;
+    double *const *x = r->state + rv__state_internal(p);
     for (int64_t j = begin; j < end; j++) {
-        double U = rv__col(&p->extra[S_U], j), tau_facil = rv__col(&p->extra[S_TAU_FACIL], j);
-        double tau_rec = rv__col(&p->extra[S_TAU_REC], j);
+        double U = rv__col(&r->extra[S_U], j), tau_facil = rv__col(&r->extra[S_TAU_FACIL], j);
+        double tau_rec = rv__col(&r->extra[S_TAU_REC], j);
         double *u = &x[S_USE][j], *recovered = &x[S_RECOVERED][j], *t_surv = &x[S_T_SURV][j];
         if (tau_facil > 0.0) {
             *u *= exp(-(c->t - x[S_T_LAST][j]) / tau_facil);
@@ -117,7 +129,7 @@ static void stp_transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
         close_stream(&s, j, x[S_STREAM]);
         x[S_T_LAST][j] = c->t;
         if (release)
-            rv__syn_deliver(c, j, rv__col(&p->weight, j), c->post->n);
+            rv__syn_deliver(c, j, rv__col(&r->weight, j));
     }
 }
 
@@ -148,10 +160,11 @@ static const rv__param_desc quantal_params[] = {
 static const rv__var_desc quantal_internal[] = {{"stream", "", 0.0}, {"t_last", "ms", 0.0}};
 
 /* n must be a whole number of release sites, a -1 (n) or one in [0, n]. */
-static int64_t quantal_check(const rv__proj *p, const char **msg)
+static int64_t quantal_check(const rv__proj *p, const rv__rows *r, const char **msg)
 {
-    const rv__dcol *n = &p->extra[Q_N], *a = &p->extra[Q_A_INIT];
-    for (int64_t j = 0; j < (n->v || a->v ? p->n_compact : 1); j++) {
+    (void)p;
+    const rv__dcol *n = &r->extra[Q_N], *a = &r->extra[Q_A_INIT];
+    for (int64_t j = 0; j < (n->v || a->v ? r->n : 1); j++) {
         double x = rv__col(n, j), y = rv__col(a, j);
         if (x != floor(x) || x > 1e6) {
             *msg = "n (release sites) must be a whole number up to 1e6";
@@ -168,13 +181,14 @@ static int64_t quantal_check(const rv__proj *p, const char **msg)
 static void quantal_transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
     const rv__proj *p = c->p;
-    double *const *x = p->state + rv__state_internal(p);
+    const rv__rows *r = c->r;
+    double *const *x = r->state + rv__state_internal(p);
     for (int64_t j = begin; j < end; j++) {
-        double U = rv__col(&p->extra[Q_U], j), n = rv__col(&p->extra[Q_N], j);
-        double tau_rec = rv__col(&p->extra[Q_TAU_REC], j);
-        double tau_facil = rv__col(&p->extra[Q_TAU_FACIL], j);
-        double *u = &p->state[rv__state_vars(p)][j];
-        double *available = &p->state[rv__state_vars(p) + 1][j];
+        double U = rv__col(&r->extra[Q_U], j), n = rv__col(&r->extra[Q_N], j);
+        double tau_rec = rv__col(&r->extra[Q_TAU_REC], j);
+        double tau_facil = rv__col(&r->extra[Q_TAU_FACIL], j);
+        double *u = &r->state[rv__state_vars(p)][j];
+        double *available = &r->state[rv__state_vars(p) + 1][j];
         if (*available < 0.0)
             *available = n;
         double h = c->t - x[Q_T_LAST][j];
@@ -193,7 +207,7 @@ static void quantal_transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
         *available -= released;
         x[Q_T_LAST][j] = c->t;
         if (released > 0.0)
-            rv__syn_deliver(c, j, released * rv__col(&p->weight, j), c->post->n);
+            rv__syn_deliver(c, j, released * rv__col(&r->weight, j));
     }
 }
 

@@ -29,8 +29,8 @@
  */
 #include <math.h>
 
-#include "core/sim.h"
 #include "models/propagators.h"
+#include "synapses/synapse.h"
 
 enum { U_PARAM, TAU_REC, TAU_FACIL, U_INIT };
 enum { X, Y, T_LAST };
@@ -54,15 +54,15 @@ static double fraction_y_to_z(double h, double tau_psc, double tau_rec)
 static void transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
 {
     const rv__proj *p = c->p;
-    int64_t n_post = c->post->n;
-    double *u = p->state[rv__state_vars(p)];
-    double *x = p->state[rv__state_internal(p) + X];
-    double *y = p->state[rv__state_internal(p) + Y];
-    double *t_last = p->state[rv__state_internal(p) + T_LAST];
+    const rv__rows *r = c->r;
+    double *u = r->state[rv__state_vars(p)];
+    double *x = r->state[rv__state_internal(p) + X];
+    double *y = r->state[rv__state_internal(p) + Y];
+    double *t_last = r->state[rv__state_internal(p) + T_LAST];
     for (int64_t j = begin; j < end; j++) {
-        double U = rv__col(&p->extra[U_PARAM], j), tau_rec = rv__col(&p->extra[TAU_REC], j);
-        double tau_facil = rv__col(&p->extra[TAU_FACIL], j);
-        double tau_psc = c->tau_psc ? c->tau_psc[p->target[j]] : 0.0;
+        double U = rv__col(&r->extra[U_PARAM], j), tau_rec = rv__col(&r->extra[TAU_REC], j);
+        double tau_facil = rv__col(&r->extra[TAU_FACIL], j);
+        double tau_psc = c->tau_psc ? c->tau_psc[r->target[j]] : 0.0;
         double h = c->t - t_last[j];
         double p_zz = exp(-h / tau_rec);
         double p_yy = tau_psc > 0.0 ? exp(-h / tau_psc) : 0.0;
@@ -76,7 +76,7 @@ static void transmit(const rv__syn_ctx *c, int64_t begin, int64_t end)
         x[j] -= released;
         y[j] += released;
         t_last[j] = c->t;
-        rv__syn_deliver(c, j, released * rv__col(&p->weight, j), n_post);
+        rv__syn_deliver(c, j, released * rv__col(&r->weight, j));
     }
 }
 

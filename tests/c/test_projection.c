@@ -360,7 +360,10 @@ static void memory_and_layout(void)
     OK(sim, rv_proj_connect(sim, vw, 20, pre, post, pw, 2));
     OK(sim, rv_proj_connect(sim, vd, 20, pre, post, pd, 2));
     OK(sim, rv_sim_run_until(sim, 1.0));  /* compacts */
-    int64_t rows = (n_pre + 1) * (int64_t)sizeof(int64_t), bytes;
+    /* the source table: per source with targets its index and row offset,
+       and the end of the last row */
+    int64_t rows = n_pre * (int64_t)(sizeof(uint32_t) + sizeof(int64_t)) + (int64_t)sizeof(int64_t);
+    int64_t bytes;
     OK(sim, rv_proj_memory(sim, uni, &bytes));
     CHECK(bytes == rows + 20 * 4);
     OK(sim, rv_proj_memory(sim, vw, &bytes));

@@ -1,0 +1,16 @@
+/*
+ * Work split over the shards: each shard's part runs on its own thread
+ * (OpenMP where the compiler has it, one after the other otherwise), so
+ * that a shard's memory is allocated and first touched by the thread that
+ * will use it.
+ */
+#ifndef RV_PARALLEL_H
+#define RV_PARALLEL_H
+
+/* Calls fn(s, ctx) for every s in [0, n), on up to n threads. */
+void rv__for_shards(int n, void (*fn)(int s, void *ctx), void *ctx);
+
+/* The calling thread's index in the current parallel region, or 0. */
+int rv__thread_index(void);
+
+#endif
