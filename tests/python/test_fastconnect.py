@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import pyNN.mock as sim
-from pyNN import common, connectors as C, errors
+from pyNN import common, connectors as C, errors, random as pynn_random
 from pyNN.core import IndexBasedExpression
 from pyNN.parameters import LazyArray
 from pyNN.random import NumpyRNG, RandomDistribution as RD
@@ -100,22 +100,26 @@ def compare(build, expect_error=False, timings=None, **projection_kwargs):
 
     `build()` returns (pre, post, connector, synapse_type, rngs) where `rngs`
     lists every RNG the user holds. Returns the plan. With `expect_error`,
-    PyNN must raise, and plan() must raise the same error. `timings`, a dict,
-    receives the seconds taken by each path.
+    PyNN must raise, and plan() must raise the same error (then the error
+    is returned); with expect_error None, either may happen. `timings`, a
+    dict, receives the seconds taken by each path.
     """
     pre, post, connector, synapse, rngs = build()
     start = time.perf_counter()
     try:
         generic = RecordingProjection(pre, post, connector, synapse, **projection_kwargs)
     except Exception as error:
-        if not expect_error:
+        if expect_error is False:
             raise
+        g_states = rng_states(rngs)
         pre, post, connector, synapse, rngs = build()
         projection = UnconnectedProjection(pre, post, connector, synapse, **projection_kwargs)
-        with pytest.raises(type(error), match=re.escape(str(error))):
+        with pytest.raises(type(error), match=re.escape(str(error))) as raised:
             fastconnect.plan(projection, connector)
-        return None
-    assert not expect_error, "PyNN was expected to raise"
+        assert type(raised.value) is type(error)
+        assert_same_states(rng_states(rngs), g_states)
+        return error
+    assert expect_error is not True, "PyNN was expected to raise"
     generic_time = time.perf_counter() - start
     g_pre, g_post, g_params = generic.flattened()
     g_states = rng_states(rngs)
@@ -129,7 +133,7 @@ def compare(build, expect_error=False, timings=None, **projection_kwargs):
     assert p is not None, "plan() declined a case it should handle"
     assert np.array_equal(p.pre, g_pre)
     assert np.array_equal(p.post, g_post)
-    assert p.pre.dtype == p.post.dtype == np.int64
+    assert p.pre.dtype == p.post.dtype == np.uint32   # what kernel.proj_connect takes
     if g_pre.size:
         assert set(p.params) == set(g_params)
     for name, values in g_params.items():
@@ -469,9 +473,6 @@ def test_declined_cases_draw_nothing():
     assert_declined(UnconnectedProjection(a + b, b, connector, synapse), connector, [rng])
     connector = C.SmallWorldConnector(1.0, 0.1, rng=rng)
     assert_declined(UnconnectedProjection(a, b, connector, sim.StaticSynapse()), connector, [rng])
-    connector = C.FromListConnector([(0, 1), (2, 3)])
-    synapse = sim.StaticSynapse(weight=RD('normal_clipped', (0.5, 0.1, 0.2, 0.8), rng=rng))
-    assert_declined(UnconnectedProjection(a, b, connector, synapse), connector, [rng])
 
 
 def test_fixed_number_pre_without_parallel_safe_rng():
@@ -497,30 +498,142 @@ def test_fixed_total_number(sizes, n):
     compare(build)
 
 
-@pytest.mark.parametrize("high_a,high_b", [(1, 7), (9, 1), (2, 2), (3, 1000), (2 ** 31 + 1, 5),
-                                           (2 ** 32, 2 ** 32 - 1), (65536, 65537)])
-def test_randint_pairs_against_numpy(high_a, high_b):
-    reference, emulated = np.random.RandomState(7), np.random.RandomState(7)
-    reference.normal()   # leave a cached Gaussian in the state
-    emulated.normal()
-    count = 3000
-    expected = np.array([(reference.randint(0, high_a, size=1)[0],
-                          reference.choice(high_b, size=1)[0]) for _ in range(count)])
-    a, b = fastconnect._randint_pairs(emulated, count, high_a, high_b)
-    assert np.array_equal(a, expected[:, 0]) and np.array_equal(b, expected[:, 1])
-    sa, sb = reference.get_state(), emulated.get_state()
-    assert sa[2:] == sb[2:] and np.array_equal(sa[1], sb[1])
+# --- normal_clipped and FixedTotalNumber drawn in C: the Potjans-Diesmann projection ------
 
 
-def test_randint_pairs_spans_several_chunks(monkeypatch):
-    monkeypatch.setattr(fastconnect, "_WORDS", 997)
-    reference, emulated = np.random.RandomState(8), np.random.RandomState(8)
-    expected = [(reference.randint(0, 300, size=1)[0], reference.randint(0, 5, size=1)[0])
-                for _ in range(5000)]
-    a, b = fastconnect._randint_pairs(emulated, 5000, 300, 5)
-    assert np.array_equal(np.column_stack([a, b]), np.array(expected))
-    sa, sb = reference.get_state(), emulated.get_state()
-    assert sa[2] == sb[2] and np.array_equal(sa[1], sb[1])
+@pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
+def threads(request, monkeypatch):
+    """The simulator's thread count, which plan() draws independent streams with."""
+    monkeypatch.setattr(sim.simulator.state, "threads", request.param, raising=False)
+    return request.param
+
+
+def pd14_synapse(source_type, rng_w, rng_d):
+    """examples/potjans2014.py's weights and delays (there on unseeded NumpyRNGs)."""
+    if source_type == "E":
+        weight = RD('normal_clipped', [87.8e-3, 8.78e-3, 0.0, np.inf], rng=rng_w)
+        delay = RD('normal_clipped', [1.5, 0.75, 0.1, np.inf], rng=rng_d)
+    else:
+        weight = RD('normal_clipped', [-351.2e-3, 35.12e-3, -np.inf, 0.0], rng=rng_w)
+        delay = RD('normal_clipped', [0.75, 0.375, 0.1, np.inf], rng=rng_d)
+    return sim.StaticSynapse(weight=weight, delay=delay)
+
+
+@pytest.mark.parametrize("source_type", ["E", "I"])
+@pytest.mark.parametrize("sizes,n", [((60, 50), 3000), ((200, 150), 30000), ((1, 30), 50),
+                                     ((40, 1), 60), ((300, 400), 150)])   # last: empty columns
+def test_potjans_diesmann_projection(threads, source_type, sizes, n):
+    def build():
+        a, b = pops(*sizes, celltype=sim.IF_curr_exp)
+        rw, rd = NumpyRNG(161), NumpyRNG(162)
+        connector = C.FixedTotalNumberConnector(n)   # PyNN's NumpyRNG(seed=151985012)
+        return a, b, connector, pd14_synapse(source_type, rw, rd), [connector.rng, rw, rd]
+    compare(build, receptor_type="excitatory" if source_type == "E" else "inhibitory")
+
+
+def test_potjans_diesmann_projection_is_drawn_in_c(monkeypatch):
+    # no distribution is drawn by PyNN's calls (_draw), column by column
+    a, b = pops(50, 40, celltype=sim.IF_curr_exp)
+    connector = C.FixedTotalNumberConnector(2000, rng=NumpyRNG(3))
+    projection = UnconnectedProjection(a, b, connector, pd14_synapse("E", None, None))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("drawn in Python")
+    monkeypatch.setattr(fastconnect, "_draw", forbidden)
+    assert len(fastconnect.plan(projection, connector)) == 2000
+
+
+@pytest.mark.parametrize("make_connector", [
+    lambda rng: C.FixedProbabilityConnector(0.05, rng=rng),   # many empty columns
+    lambda rng: C.FixedNumberPreConnector(3, rng=rng),
+    lambda rng: C.FixedTotalNumberConnector(700, rng=rng),
+    lambda rng: C.AllToAllConnector(),
+])
+def test_normal_clipped_with_many_redraws(threads, make_connector):
+    def build():
+        a, b = pops(40, 60)
+        rng, rw, rd = NumpyRNG(171), NumpyRNG(172), NumpyRNG(173)
+        # 15 % and 4 % of the values in range: many redraw rounds
+        synapse = sim.StaticSynapse(weight=RD('normal_clipped', (0.0, 1.0, 0.5, 1.0), rng=rw),
+                                    delay=RD('normal_clipped', (1.0, 1.0, 0.5, 0.6), rng=rd))
+        return a, b, make_connector(rng), synapse, [rng, rw, rd]
+    compare(build)
+
+
+class OwnClippedRNG(NumpyRNG):
+    """A NumpyRNG subclass with its own normal_clipped: not what C reproduces."""
+
+    def normal_clipped(self, mu=0.0, sigma=1.0, low=-np.inf, high=np.inf, size=None):
+        return np.clip(self.rng.normal(mu, sigma, size), low, high)
+
+
+def test_numpy_rng_subclass_is_drawn_by_its_own_methods():
+    def build():
+        a, b = pops(30, 30)
+        rng = NumpyRNG(181)
+        synapse = sim.StaticSynapse(weight=RD('normal_clipped', (0.5, 0.3, 0.1, 0.9),
+                                              rng=OwnClippedRNG(182)), delay=0.5)
+        return a, b, C.FixedTotalNumberConnector(400, rng=rng), synapse, [rng]
+    compare(build)
+
+
+def impossible():
+    return RD('normal_clipped', (0.0, 1.0, 10.0, 11.0), rng=NumpyRNG(191))
+
+
+@pytest.mark.parametrize("weight,delay,error", [
+    (RD('uniform', (0.1, 1.0), rng=NumpyRNG(1)), "impossible", "Maximum number of redraws"),
+    # both fail in the first column: the weights are drawn first
+    (RD('normal', (0.5, -0.1), rng=NumpyRNG(1)), "impossible", "scale < 0"),
+    (RD('normal_clipped', (0.5, -0.1, 0.0, 1.0), rng=NumpyRNG(1)), "impossible", "scale < 0"),
+    ("impossible", RD('normal', (0.5, -0.1), rng=NumpyRNG(1)), "Maximum number of redraws"),
+    # drawn before it is checked: the redraw error comes first
+    (RD('uniform', (-1.0, 1.0), rng=NumpyRNG(1)), "impossible", "Maximum number of redraws"),
+])
+def test_draw_errors_are_pynn_errors(weight, delay, error):
+    def build():
+        a, b = pops(30, 40)
+        rng = NumpyRNG(192)
+        synapse = sim.StaticSynapse(
+            weight=impossible() if weight == "impossible" else deepcopy(weight),
+            delay=impossible() if delay == "impossible" else deepcopy(delay))
+        return a, b, C.FixedTotalNumberConnector(500, rng=rng), synapse, [rng]
+    # (a receptor type, else Projection() draws a weight to guess it)
+    assert error in str(compare(build, expect_error=True, receptor_type="excitatory"))
+
+
+def test_redraw_failure_after_earlier_columns(monkeypatch):
+    """A redraw failure in a later column comes after an earlier column's
+    weight check or numpy error: over many seeds, each order is met, and
+    plan() must always raise what PyNN raises."""
+    monkeypatch.setattr(pynn_random, "MAX_REDRAWS", 0)
+    raised = set()
+    for seed in range(40):
+        def build():
+            a, b = pops(30, 40)
+            rng = NumpyRNG(seed)
+            # 2 % of the weights negative (a mixed column fails the check),
+            # 2 % of the delays out of range after 1 redraw round
+            synapse = ScaledSynapse(weight=RD('uniform', (-0.02, 1.0), rng=NumpyRNG(seed + 100)),
+                                    delay=RD('normal_clipped', (0.0, 1.0, -1.08, np.inf),
+                                             rng=NumpyRNG(seed + 200)))
+            return a, b, C.FixedTotalNumberConnector(200, rng=rng), synapse, [rng]
+        error = compare(build, expect_error=None)
+        raised.add(type(error).__name__ if isinstance(error, Exception) else None)
+    assert {"ConnectionError", "Exception"} <= raised, raised
+
+
+def test_numpy_error_of_a_later_parameter_in_the_first_column():
+    # U (numpy's gamma with a negative shape) fails at the first column;
+    # the delays (C) too, and they are drawn before U
+    def build(delay_fails):
+        a, b = pops(20, 20)
+        rng = NumpyRNG(193)
+        synapse = ScaledSynapse(weight=0.1, U=RD('gamma', (-1.0, 0.1), rng=NumpyRNG(194)),
+                                delay=impossible() if delay_fails else 0.5)
+        return a, b, C.FixedTotalNumberConnector(100, rng=rng), synapse, [rng]
+    assert "redraws" in str(compare(lambda: build(True), expect_error=True))
+    assert "shape" in str(compare(lambda: build(False), expect_error=True))
 
 
 # --- FromListConnector --------------------------------------------------------------------
@@ -538,6 +651,21 @@ def test_from_list_with_extra_columns():
         synapse = ScaledSynapse(tau_rec=RD('uniform', (50.0, 150.0), rng=NumpyRNG(142)))
         connector = C.FromListConnector(conn_list.copy(), column_names=('weight', 'delay', 'U'))
         return a, b, connector, synapse, []
+    compare(build)
+
+
+def test_from_list_normal_clipped():
+    # every target draws from a fresh copy of one RNG: its values depend on
+    # how many it draws (redraws), so targets of equal size get equal values
+    rng = np.random.RandomState(143)
+    conn_list = np.column_stack([rng.randint(0, 20, 300), rng.randint(0, 25, 300) ** 2 % 25])
+
+    def build():
+        a, b = pops(20, 25)
+        rw = NumpyRNG(144)
+        synapse = sim.StaticSynapse(weight=RD('normal_clipped', (0.0, 1.0, 0.5, 1.0), rng=rw),
+                                    delay=0.5)
+        return a, b, C.FromListConnector(conn_list.copy()), synapse, [rw]
     compare(build)
 
 

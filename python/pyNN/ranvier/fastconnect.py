@@ -45,22 +45,31 @@ Chunk invariance.
     stream on its own, and the Gaussian cache lives in the state. So the
     per-column draws of one consumer can be made in one call, as long as no
     two consumers share a RandomState (checked). ``normal_clipped`` redraws
-    out-of-range values within each call, so it is drawn column by column.
+    out-of-range values within each call: it is drawn in C, column by column
+    from the column sizes, by ranvier.numpy_rng (which also draws ``normal``
+    there, so that independent streams are drawn in parallel threads).
 
 Bounded integers.
     For ``high <= 2**32``, ``RandomState.randint(0, high)`` takes 32-bit
     MT19937 words and returns the first masked word ``w & mask <= high - 1``
     (``mask`` is the smallest ``2**k - 1 >= high - 1``); ``high == 1``
     consumes nothing. ``RandomState.choice(a, size=1)`` is
-    ``randint(0, len(a), size=1)``. This lets FixedTotalNumber's alternating
-    per-connection draws be reproduced from raw words.
+    ``randint(0, len(a), size=1)``. FixedTotalNumber's alternating
+    per-connection draws are made so in C (ranvier.numpy_rng), from the
+    RandomState's state, which is then written back.
+
+The C streams (python/ranvier/numpy_stream.c) are numpy's legacy
+algorithms, operation for operation; tests/python/test_numpy_rng.py
+compares them with numpy bit for bit, and tests/python/test_fastconnect.py
+every handler with PyNN's generic path.
 
 Draws that depend on values drawn just before them in the same stream
 (rejection of self-connections, sampling without replacement) are made with
 PyNN's own calls, one per cell: exact by construction, and still cheaper
 than the generic path, which adds lazy-array work per column.
 
-Only numpy and PyNN are imported, so the module can be loaded on its own.
+Only numpy, PyNN and ranvier.numpy_rng (which needs only numpy) are
+imported, so the module can be loaded on its own, e.g. over pyNN.mock.
 """
 
 from copy import copy, deepcopy
@@ -68,33 +77,37 @@ import numbers
 
 import numpy as np
 
-from pyNN import connectors
+from pyNN import connectors, random as pynn_random
 from pyNN.common.populations import Assembly
 from pyNN.core import IndexBasedExpression
 from pyNN.parameters import LazyArray, larray   # larray: lazyarray's base class
-from pyNN.random import NumpyRNG, RandomDistribution
+from pyNN.random import NumpyRNG, RandomDistribution, WrappedRNG
 from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
 from pyNN.standardmodels.base import check_weights
+from ranvier import numpy_rng
 
 # Connection-map values or distances computed at once (bounds memory use).
 _BLOCK = 2 ** 20
-# MT19937 words examined per step when reproducing FixedTotalNumber draws.
-_WORDS = 2 ** 20
+# The error WrappedRNG._clipped raises after MAX_REDRAWS redraw rounds.
+_REDRAWS_MESSAGE = ("Maximum number of redraws exceeded. "
+                    "Check the parameterization of your distribution.")
 
 
 class ConnectionPlan:
     """Connections in the order PyNN would create them.
 
-    `pre`, `post`: int64 arrays of indices into ``projection.pre`` and
-    ``projection.post``. `params`: native parameter name -> float (same value
-    for every connection) or float64 array aligned with `pre`.
+    `pre`, `post`: uint32 arrays of indices into ``projection.pre`` and
+    ``projection.post`` (what the kernel takes: half the memory of int64,
+    for projections of up to 10**8 synapses). `params`: native parameter
+    name -> float (same value for every connection) or float64 array
+    aligned with `pre`.
     """
     __slots__ = ("pre", "post", "params")
 
     def __init__(self, pre, post, params):
-        self.pre = np.asarray(pre, dtype=np.int64)
-        self.post = np.asarray(post, dtype=np.int64)
+        self.pre = np.asarray(pre, dtype=np.uint32)
+        self.post = np.asarray(post, dtype=np.uint32)
         self.params = params
 
     def __len__(self):
@@ -125,6 +138,7 @@ def _plain_projection(projection, connector):
     """The setting every handler assumes: serial, non-empty, standard synapses."""
     return (projection._simulator.state.num_processes == 1
             and projection.pre.size > 0 and projection.post.size > 0
+            and max(projection.shape) <= 2 ** 32   # indices fit uint32
             and bool(np.all(projection.post._mask_local))
             and isinstance(projection.synapse_type, StandardSynapseType)
             and getattr(connector, "location_selector", None) is None
@@ -234,7 +248,7 @@ def _random_map_connections(projection, uniform, probability, distance_map, excl
         if isinstance(probability, larray):
             pairs = _Pairs(projection, np.tile(np.arange(P), block.size), np.repeat(block, P),
                            distance_map)
-            threshold = _evaluate(probability, pairs)
+            threshold = _evaluate(probability, pairs, {})
             if np.ndim(threshold):
                 threshold = threshold.reshape(block.size, P)
         connected = u < threshold
@@ -332,23 +346,45 @@ def _independent_counts(connector):
 def _fixed_total_number(projection, connector):
     rng = connector.rng
     P, Q = projection.shape
-    if not isinstance(connector.n, int) or max(P, Q) > 2 ** 32:
+    if not isinstance(connector.n, int) or not _plain_numpy_rng(rng):
         return None
-    if rng.rng.get_state(legacy=False)['bit_generator'] != 'MT19937':
-        return None
-    if not _iterates_all_columns(projection, connector):
-        return None   # PyNN's masked branch builds np.array() from ragged lists
     distance_map = connector._generate_distance_map(projection)
-    if _parameter_space(projection, connector, distance_map) is None:
-        return None
+    parameter_space = _parameter_space(projection, connector, distance_map)
+    if parameter_space is None or not _iterates_all_columns(projection, connector):
+        return None   # (PyNN's masked branch builds np.array() from ragged lists)
     # PyNN's binomial split of n over the processes, for a single process
     n_connections = RandomDistribution('binomial', n=connector.n, p=1.0, rng=rng).next()
-    # per connection: rng.next(1, 'uniform_int', pre) then rng.choice(post, 1)
-    sources, targets = _randint_pairs(rng.rng, int(n_connections), P, Q)
-    order = np.argsort(targets, kind='stable')
-    parameter_space = _parameter_space(projection, connector, distance_map)
-    return _finish(projection, connector, sources[order], targets[order], parameter_space,
-                   distance_map)
+    # per connection: rng.next(1, 'uniform_int', pre) then rng.choice(post, 1);
+    # PyNN appends each source to its target's list: grouped by target, stably
+    pre, post, counts = numpy_rng.pairs_by_target(rng.rng, int(n_connections), P, Q)
+    if _draws_from(projection.synapse_type, rng):
+        # PyNN copies the parameters' RNGs after the draws above: so must we
+        parameter_space = _parameter_space(projection, connector, distance_map)
+    return _finish(projection, connector, pre, post, parameter_space, distance_map, counts)
+
+
+def _plain_numpy_rng(rng):
+    """Is `rng` a NumpyRNG over a legacy MT19937 RandomState, with PyNN's own methods?
+
+    (What the C streams of ranvier.numpy_rng reproduce; a subclass may draw
+    differently.)
+    """
+    cls = type(rng)
+    return (isinstance(rng, NumpyRNG)
+            and cls.next is WrappedRNG.next and cls._next is NumpyRNG._next
+            and cls._clipped is WrappedRNG._clipped
+            and cls.normal_clipped is NumpyRNG.normal_clipped
+            and not hasattr(cls, "choice") and not hasattr(cls, "normal")
+            and numpy_rng.is_supported(rng.rng))
+
+
+def _draws_from(synapse_type, rng):
+    """Does a parameter of `synapse_type` draw from the RandomState of `rng`?"""
+    return any(isinstance(node.base_value, RandomDistribution)
+               and getattr(node.base_value.rng, "rng", None) is rng.rng
+               for _, value in synapse_type.parameter_space.items()
+               if isinstance(value, larray)
+               for node in _nodes(value))
 
 
 def _draw_counts(n, size):
@@ -377,86 +413,6 @@ def _sample_without_replacement(rng, n, cells):
     if remainder > 0:
         sets.append(rng.permutation(cells)[:remainder])
     return np.hstack(sets)
-
-
-# --- FixedTotalNumber: alternating bounded draws reproduced from raw MT19937 words ----------
-
-
-def _randint_pairs(random_state, count, high_a, high_b):
-    """Reproduce `count` rounds of randint(0, high_a, 1) then randint(0, high_b, 1).
-
-    Returns both value arrays and advances `random_state` exactly as the calls
-    would (see the module docstring for the rejection rule).
-    """
-    range_a, range_b = high_a - 1, high_b - 1
-    _, key, pos, has_gauss, gauss = random_state.get_state()
-    if count == 0 or range_a == range_b == 0:   # nothing is consumed
-        return np.zeros(count, np.int64), np.zeros(count, np.int64)
-    stream = _mt19937(key, pos)
-    words = np.empty(0, np.uint64)
-    values_a, values_b = [], []
-    consumed = done = 0
-    while done < count:
-        words = np.concatenate([words, stream.random_raw(min(_WORDS, 4 * (count - done) + 64))])
-        step_a, step_b = _draw_steps(words, range_a), _draw_steps(words, range_b)
-        starts = _orbit(step_b[step_a], count - done)
-        end_a = step_a[starts[:-1]]
-        end_b = step_b[end_a]
-        values_a.append(_drawn_values(words, end_a, range_a))
-        values_b.append(_drawn_values(words, end_b, range_b))
-        consumed += starts[-1]
-        done += starts.size - 1
-        words = words[starts[-1]:]
-    advanced = _mt19937(key, pos)
-    advanced.random_raw(consumed, output=False)
-    state = advanced.state['state']
-    random_state.set_state(('MT19937', state['key'], state['pos'], has_gauss, gauss))
-    return np.concatenate(values_a), np.concatenate(values_b)
-
-
-def _mt19937(key, pos):
-    bit_generator = np.random.MT19937()
-    bit_generator.state = {'bit_generator': 'MT19937', 'state': {'key': key, 'pos': pos}}
-    return bit_generator
-
-
-def _draw_steps(words, value_range):
-    """For each start position 0..W+1, where a draw in [0, value_range] leaves off.
-
-    W = len(words) means "at the end of the words"; W + 1 means "ran out of
-    words", and is absorbing.
-    """
-    W = words.size
-    if value_range == 0:
-        return np.arange(W + 2)
-    mask = (1 << int(value_range).bit_length()) - 1
-    accepted = (words & np.uint64(mask)) <= value_range
-    first = np.where(accepted, np.arange(W), W)
-    first = np.minimum.accumulate(first[::-1])[::-1]   # first accepted word at or after i
-    steps = np.where(first < W, first + 1, W + 1)
-    return np.append(steps, [W + 1, W + 1])
-
-
-def _orbit(f, limit):
-    """[0, f(0), f(f(0)), ...] without the absorbing end, at most limit + 1 items.
-
-    Computed by pointer doubling: after j rounds `orbit` holds 2**j items and
-    `jump` is f applied 2**j times.
-    """
-    end = f.size - 1
-    orbit, jump = np.zeros(1, np.int64), f
-    while orbit.size <= limit and orbit[-1] != end:
-        orbit = np.concatenate([orbit, jump[orbit]])
-        jump = jump[jump]
-    orbit = orbit[:limit + 1]
-    return orbit[orbit != end]
-
-
-def _drawn_values(words, ends, value_range):
-    if value_range == 0:
-        return np.zeros(ends.size, np.int64)
-    mask = (1 << int(value_range).bit_length()) - 1
-    return (words[ends - 1] & np.uint64(mask)).astype(np.int64)
 
 
 # --- FromListConnector ---------------------------------------------------------------------
@@ -506,34 +462,91 @@ def _from_list_parameters(synapse_type, column_names, entries, within, counts):
             continue
         rd = value.base_value
         if not (isinstance(rd, RandomDistribution) and not value.operations
-                and isinstance(rd.rng, NumpyRNG) and _chunk_invariant(rd)):
+                and isinstance(rd.rng, NumpyRNG)):
             return None
         # each target draws from a fresh copy of the same RNG state, so it
         # gets the first values of one and the same stream
-        parameter_space[name] = rd.next(counts.max())[within]
+        if _chunk_invariant(rd):
+            parameter_space[name] = rd.next(counts.max())[within]
+        else:
+            values = _first_draws_by_count(rd, counts, within)
+            if values is None:
+                return None
+            parameter_space[name] = values
     parameter_space.update(**{name: entries[:, col] for col, name in enumerate(column_names, 2)})
     native = synapse_type.translate(parameter_space)
     native.evaluate(simplify=True)
     return {name: _as_values(value) for name, value in native.items()}
 
 
+def _first_draws_by_count(rd, counts, within):
+    """normal_clipped values of targets that draw counts[t] values each, all
+    from fresh copies of rd's RNG, in C; None if that can't be done exactly.
+
+    Redraws make a target's values depend on how many it draws, so they are
+    drawn once per distinct count.
+    """
+    spec = _c_spec(rd)
+    if spec is None:
+        return None
+    entry_counts = np.repeat(counts, counts)
+    values = np.empty(entry_counts.size)
+    for m in np.unique(counts):
+        drawn, failures = numpy_rng.normal_columns([(deepcopy(rd.rng.rng),) + spec], [m])
+        if failures:
+            return None   # PyNN raises; its path does, and nothing visible was drawn
+        chosen = entry_counts == m
+        values[chosen] = drawn[0][within[chosen]]
+    return values
+
+
 # --- parameters ----------------------------------------------------------------------------
 
 
 class _Pairs:
-    """(presynaptic index, column) pairs at which lazy arrays are evaluated."""
+    """(presynaptic index, column) pairs at which lazy arrays are evaluated.
 
-    def __init__(self, projection, pre, col, distance_map):
+    The columns are sorted; `counts` (optional) the number of pairs of each
+    column 0, 1, ... (as np.bincount(col) gives it).
+    """
+
+    def __init__(self, projection, pre, col, distance_map, counts=None):
         self.projection = projection
         self.pre = pre
         self.col = col
         self.size = pre.size
+        self.distance_map = distance_map
         self.distance_function = distance_map.base_value
+        self._counts = counts
+
+    @property
+    def counts(self):
+        if self._counts is None:
+            self._counts = np.bincount(self.col) if self.size else np.zeros(0, np.int64)
+        return self._counts
 
     def column_bounds(self):
-        """(start, stop) of each column's run; columns must be sorted."""
-        starts = np.flatnonzero(np.r_[True, self.col[1:] != self.col[:-1]])
-        return zip(starts, np.r_[starts[1:], self.size])
+        """(start, stop) of each non-empty column's run, in column order."""
+        stops = np.cumsum(self.counts)
+        starts = stops - self.counts
+        nonempty = self.counts > 0
+        return zip(starts[nonempty], stops[nonempty])
+
+    def before(self, column):
+        """The pairs of the columns before `column`."""
+        counts = self.counts[:column]
+        stop = int(counts.sum())
+        return _Pairs(self.projection, self.pre[:stop], self.col[:stop], self.distance_map,
+                      counts)
+
+    def only(self, column):
+        """The pairs of column `column`."""
+        start = int(self.counts[:column].sum())
+        stop = start + int(self.counts[column])
+        counts = np.zeros(column + 1, np.int64)
+        counts[column] = stop - start
+        return _Pairs(self.projection, self.pre[start:stop], self.col[start:stop],
+                      self.distance_map, counts)
 
     def distances(self):
         # in blocks, to bound the memory taken by the positions
@@ -618,24 +631,29 @@ def _nodes(value):
             yield from _nodes(arg)
 
 
-def _evaluate(value, pairs):
-    """What larr[source_mask, col] gives, column after column, for all pairs at once."""
+def _evaluate(value, pairs, drawn):
+    """What larr[source_mask, col] gives, column after column, for all pairs at once.
+
+    `drawn`: id(RandomDistribution) -> the values drawn for it in C for the
+    pairs (or for a longer run of pairs that they begin).
+    """
     base = value.base_value
     if value.is_homogeneous or isinstance(base, (int, np.integer, float, bool)):
         x = np.ones(pairs.size, type(base)) * base
     elif isinstance(base, np.ndarray):
         x = base[pairs.pre, pairs.col]
     elif isinstance(base, RandomDistribution):
-        x = _draw(base, pairs)
+        # (popped: each distribution is evaluated once, and its memory is freed sooner)
+        x = drawn.pop(id(base))[:pairs.size] if id(base) in drawn else _draw(base, pairs)
     elif base is pairs.distance_function:
         x = pairs.distances()
-    else:   # IndexBasedExpression, called with index arrays
-        x = base(pairs.pre, pairs.col)
+    else:   # IndexBasedExpression, called with index arrays (int64, as PyNN's)
+        x = base(pairs.pre.astype(np.int64, copy=False), pairs.col.astype(np.int64, copy=False))
     for f, arg in value.operations:
         if arg is None:
             x = f(x)
         elif isinstance(arg, larray):
-            x = f(x, _evaluate(arg, pairs))
+            x = f(x, _evaluate(arg, pairs, drawn))
         else:
             x = f(x, arg)
     return x
@@ -644,7 +662,8 @@ def _evaluate(value, pairs):
 def _draw(rd, pairs):
     if _chunk_invariant(rd):
         return rd.next(pairs.size)
-    # out-of-range values are redrawn within each per-column call
+    # out-of-range values are redrawn within each per-column call (an RNG
+    # that the C streams don't reproduce: PyNN's calls, column by column)
     return np.concatenate([rd.next(stop - start) for start, stop in pairs.column_bounds()])
 
 
@@ -652,8 +671,96 @@ def _chunk_invariant(rd):
     return rd.name != 'normal_clipped'
 
 
-def _finish(projection, connector, pre, col, parameter_space, distance_map):
-    pairs = _Pairs(projection, pre, col, distance_map)
+def _c_spec(rd):
+    """(loc, scale, clip, max_redraws) of numpy_rng.normal_columns() for a
+    'normal' or 'normal_clipped' RandomDistribution that it draws exactly as
+    PyNN does, else None."""
+    cls = type(rd)
+    if not (cls.next is RandomDistribution.next
+            and cls.lazily_evaluate is RandomDistribution.lazily_evaluate
+            and _plain_numpy_rng(rd.rng)):
+        return None
+    p = rd.parameters
+    # NumpyRNG._next requires exactly these names (else KeyError: PyNN's path)
+    if rd.name == 'normal' and set(p) == {'mu', 'sigma'}:
+        clip = None
+    elif rd.name == 'normal_clipped' and set(p) == {'mu', 'sigma', 'low', 'high'}:
+        clip = (p['low'], p['high'])
+    else:
+        return None
+    if not all(isinstance(v, numbers.Real) for v in p.values()):
+        return None
+    return (p['mu'], p['sigma'], clip, pynn_random.MAX_REDRAWS)
+
+
+def _draw_in_c(parameter_space, pairs, threads):
+    """Every normal / normal_clipped draw of the parameters that ranvier.numpy_rng
+    reproduces, in one call, the streams (distinct: see _parameter_space) in
+    parallel threads.
+
+    Returns (drawn, failure): id(rd) -> values, and None or the failure PyNN
+    meets first, (column, (parameter order, node order), error).
+    """
+    draws, keys = [], []
+    for order, (_, value) in enumerate(parameter_space.items()):
+        if value.is_homogeneous:
+            continue
+        for node_order, node in enumerate(_nodes(value)):
+            rd = node.base_value
+            spec = _c_spec(rd) if isinstance(rd, RandomDistribution) else None
+            if spec is not None:
+                draws.append((rd.rng.rng,) + spec)
+                keys.append((id(rd), (order, node_order)))
+    if not draws or pairs.size == 0:
+        return {}, None
+    values, failures = numpy_rng.normal_columns(draws, pairs.counts, threads)
+    drawn = {key: v for (key, _), v in zip(keys, values)}
+    failure = None
+    for column, index, status in failures:
+        error = (Exception(_REDRAWS_MESSAGE) if status == numpy_rng.REDRAWS_EXCEEDED
+                 else ValueError("scale < 0"))
+        candidate = (column, keys[index][1], error)
+        if failure is None or candidate[:2] < failure[:2]:
+            failure = candidate
+    return drawn, failure
+
+
+def _raise_first_error(projection, connector, parameter_space, pairs, drawn, failure):
+    """Raise the error PyNN raises when a C draw fails (`failure`, see _draw_in_c).
+
+    PyNN goes column by column: it raises an earlier column's error first
+    (a parameter check, or a draw: numpy rejects bad parameters at a
+    distribution's first column), and in the failing column a draw of an
+    earlier parameter.
+    """
+    column, (order, _), error = failure
+    before = pairs.before(column)
+    if before.size:
+        params = {name: _as_values(_evaluate(value, before, drawn))
+                  for name, value in parameter_space.items() if not value.is_homogeneous}
+        if connector.safe:
+            homogeneous = {name: float(value.evaluate(simplify=True))
+                           for name, value in parameter_space.items() if value.is_homogeneous}
+            _check_parameters(projection, dict(params, **homogeneous), before)
+    else:
+        # the first connected column: the parameters before this one draw first
+        first = pairs.only(column)
+        for _, value in list(parameter_space.items())[:order]:
+            if not value.is_homogeneous:
+                _evaluate(value, first, drawn)
+    raise error
+
+
+def _finish(projection, connector, pre, col, parameter_space, distance_map, counts=None):
+    """The plan: parameter values for the (pre, col) pairs, checked as PyNN checks them.
+
+    `counts`: connections per column, if the caller has them.
+    """
+    pairs = _Pairs(projection, pre, col, distance_map, counts)
+    threads = getattr(projection._simulator.state, "threads", 1)
+    drawn, failure = _draw_in_c(parameter_space, pairs, threads)
+    if failure is not None:
+        _raise_first_error(projection, connector, parameter_space, pairs, drawn, failure)
     params = {}
     for name, value in parameter_space.items():
         if value.is_homogeneous:
@@ -661,11 +768,14 @@ def _finish(projection, connector, pre, col, parameter_space, distance_map):
         elif pairs.size == 0:
             params[name] = np.empty(0)
         else:
-            params[name] = _as_values(_evaluate(value, pairs))
+            params[name] = _as_values(_evaluate(value, pairs, drawn))
+    del drawn
     if connector.safe and pairs.size:
         _check_parameters(projection, params, pairs)
     post_index = projection.post.id_to_index(projection.post.all_cells)
-    return ConnectionPlan(pre, post_index[col], params)
+    if not np.array_equal(post_index, np.arange(post_index.size)):
+        col = post_index[col]
+    return ConnectionPlan(pre, col, params)
 
 
 def _as_values(value):
@@ -726,9 +836,12 @@ def _ids(population):
 
 
 def _iterates_all_columns(projection, connector):
-    """The branch condition of MapConnector._standard_connect."""
-    return (projection.synapse_type.native_parameters.parallel_safe
-            or connector.rng.parallel_safe)
+    """The branch condition of MapConnector._standard_connect.
+
+    (The connector's flag first: native_parameters deep-copies every RNG.)
+    """
+    return (connector.rng.parallel_safe
+            or projection.synapse_type.native_parameters.parallel_safe)
 
 
 _HANDLERS = {

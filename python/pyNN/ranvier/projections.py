@@ -83,6 +83,19 @@ class Side:
                            if self.parts else np.zeros(0, np.int64))
         self.gids = np.concatenate(
             [p.first_id - simulator.ID_OFFSET + idx for p, idx in self.parts]).astype(np.int64)
+        # a whole Population: projection indices are root indices
+        self.identity = (len(self.parts) == 1
+                         and np.array_equal(self.root_index, np.arange(self.root_index.size)))
+        self._root_index_u32 = None
+
+    def root_indices(self, indices):
+        """Root indices (uint32, as the kernel takes them) of projection indices
+        on a side with a single root Population."""
+        if self.identity:
+            return np.ascontiguousarray(indices, dtype=np.uint32)
+        if self._root_index_u32 is None:
+            self._root_index_u32 = self.root_index.astype(np.uint32)
+        return self._root_index_u32[indices]
 
     def local_index(self, part, root_indices):
         """Projection indices of root indices within part `part`."""
@@ -204,13 +217,21 @@ class Projection(common.Projection):
         return self._kernel[key]
 
     def _store(self, pre, post, params):
-        """Sends connections (projection indices) to the kernel."""
-        pre = np.asarray(pre, dtype=np.int64)
-        post = np.asarray(post, dtype=np.int64)
+        """Sends connections (projection indices, of any integer type) to the kernel."""
         params = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
         self._cache = None
-        if pre.size == 0:
+        if np.size(pre) == 0:
             return
+        if len(self._pre_side.parts) == 1 and len(self._post_side.parts) == 1:
+            # one kernel projection: the arrays go as they are, without
+            # masks or int64 copies (a projection may have 10**8 synapses)
+            self._kernel_call(
+                simulator.state.kernel.proj_connect, self._kernel_projection(0, 0),
+                self._pre_side.root_indices(pre), self._post_side.root_indices(post),
+                [(name, np.ascontiguousarray(v).reshape(-1)) for name, v in params.items()])
+            return
+        pre = np.asarray(pre, dtype=np.int64)
+        post = np.asarray(post, dtype=np.int64)
         pre_part, post_part = self._pre_side.part[pre], self._post_side.part[post]
         for a in np.unique(pre_part):
             for b in np.unique(post_part):
@@ -295,6 +316,11 @@ class Projection(common.Projection):
 
     def _native_specs(self):
         """Kernel parameter specs, or None if a value needs Python."""
+        # decided before native_parameters, which deep-copies every RNG
+        for _, lazy in self.synapse_type.parameter_space.items():
+            base = getattr(lazy, "base_value", None)
+            if isinstance(base, RandomDistribution) and not isinstance(base.rng, NativeRNG):
+                return None
         parameter_space = self.synapse_type.native_parameters
         parameter_space.shape = self.shape
         specs = []
