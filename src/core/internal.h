@@ -29,6 +29,11 @@ void rv__clear_error(struct rv_sim *sim);
 void *rv__calloc(size_t count, size_t size);
 void *rv__realloc_array(void *ptr, size_t count, size_t size);
 void rv__free(void *ptr);
+/* Asks the system to back a large block with huge pages (Linux, where
+ * transparent huge pages are on "madvise"): the input rings take random
+ * writes over tens of megabytes, which on 4 KiB pages miss the TLB on
+ * nearly every synaptic event.  A hint; nothing changes when refused. */
+void rv__advise_huge(void *ptr, size_t bytes);
 
 /* Grows *buf (capacity *cap, elements of elem bytes) to hold need
  * elements; returns 0 on success, -1 when out of memory (buffer intact). */

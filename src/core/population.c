@@ -503,6 +503,7 @@ static void input_block(int s, void *ctx)
         job->failed = 1;
         return;
     }
+    rv__advise_huge(in, ((size_t)m->n_receptors * (size_t)len * per + 1) * sizeof *in);
     /* carry over input already scheduled: arrival steps step+1 .. step+old_len */
     if (b->input) {
         int64_t old = b->input_len, step = job->sim->step;

@@ -58,25 +58,31 @@ void rv__philox4x32_10_many(int64_t n, const uint32_t *c0, const uint32_t *c1,
  * rv__uniform_pos does from two consecutive words). */
 static inline double rv__unit_from(uint32_t a, uint32_t b)
 {
-    return 1.0 - ((a >> 5) * 67108864.0 + (b >> 6)) * (1.0 / 9007199254740992.0);
+    /* int32 conversions (the values fit) vectorise where uint32 ones do not */
+    return 1.0 - ((int32_t)(a >> 5) * 67108864.0 + (int32_t)(b >> 6))
+                     * (1.0 / 9007199254740992.0);
 }
 
 /* The natural logarithm of x in [2^-1022, 1] (normal numbers), from plain
  * arithmetic and bit operations only, so that the vectorised and the
  * scalar builds of a loop give the same bits; relative error below 1e-15.
  * x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh f with
- * f = (m - 1) / (m + 1), |f| <= 0.172, by its odd series. */
+ * f = (m - 1) / (m + 1), |f| <= 0.172, by its odd series.  The exponent
+ * becomes a double through the bits of 2^52 + e (AVX2 has no 64-bit
+ * integer conversion), so that the loops that call it vectorise. */
 static inline double rv__log_unit(double x)
 {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
-    int32_t e = (int32_t)((bits >> 52) & 0x7ff) - 1023;
     uint64_t mant = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
-    double m;
+    /* m > sqrt(2): halve m, raise e -- integer arithmetic, no branch */
+    uint64_t big = (uint64_t)(mant > 0x3FF6A09E667F3BCDull);
+    mant -= big << 52;
+    uint64_t ebits = ((bits >> 52) + big) | 0x4330000000000000ull;   /* 2^52 + biased e */
+    double m, e;
     memcpy(&m, &mant, sizeof m);
-    int big = m > 1.4142135623730951;
-    m = big ? 0.5 * m : m;
-    e += big;
+    memcpy(&e, &ebits, sizeof e);
+    e -= 4503599627370496.0 + 1023.0;
     double f = (m - 1.0) / (m + 1.0), f2 = f * f;
     double series =
         f2 * (1.0 / 3 + f2 * (1.0 / 5 + f2 * (1.0 / 7 + f2 * (1.0 / 9 + f2 * (1.0 / 11
@@ -84,6 +90,7 @@ static inline double rv__log_unit(double x)
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
     return e * ln2_hi + (2.0 * f + (2.0 * f * series + e * ln2_lo));
 }
+
 /* Positions the stream at block `block` (each block yields 4 words). */
 void rv__stream_seek(rv__stream *s, uint64_t block);
 uint64_t rv__stream_tell(const rv__stream *s);

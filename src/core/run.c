@@ -104,9 +104,13 @@ static void inject_currents(rv_sim *sim, int s, int64_t step)
 }
 
 /* The spikes a block reported in one call of its update: into its
- * recorder, its spike logs, and the shard's list for delivery. */
-static void take_spikes(rv__shard *sh, const rv__pop *p, rv__pop_block *b, int32_t step_off)
+ * recorder, its spike logs, its local projections (delivered now), and
+ * the shard's list for the exchange. */
+static void take_spikes(rv_sim *sim, int s, const rv__pop *p, rv__pop_block *b, int64_t step,
+                        int64_t slice_start)
 {
+    rv__shard *sh = &sim->shards[s];
+    int32_t step_off = (int32_t)(step - slice_start);
     const rv__spike_buf *f = &b->fired;
     if (f->n == 0)
         return;
@@ -115,7 +119,9 @@ static void take_spikes(rv__shard *sh, const rv__pop *p, rv__pop_block *b, int32
     for (int64_t k = 0; b->log && k < f->n; k++)
         if (rv__history_append(p->history, &b->log[f->idx[k]], f->t[k]))
             sh->failed = 1;
-    if (p->n_out == 0)
+    if (p->n_out > p->n_out_exchanged)
+        rv__deliver_local(sim, s, p, f, step);
+    if (p->n_out_exchanged == 0)
         return;
     if (rv__reserve((void **)&sh->spikes, &sh->cap_spikes, sh->n_spikes + f->n,
                     sizeof *sh->spikes)) {
@@ -153,7 +159,7 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
             ctx.begin = at;
             b->fired.n = 0;
             at = p->model->update(&b->view, &ctx);
-            take_spikes(sh, p, b, (int32_t)(step - slice_start));
+            take_spikes(sim, s, p, b, step, slice_start);
         } while (at < n);
         if (rv__rec_sort_step(&b->rec, first_recorded))
             sh->failed = 1;

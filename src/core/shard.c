@@ -47,6 +47,8 @@ static void shard_free(rv__shard *sh)
     rv__free(sh->deferred);
     rv__free(sh->inject);
     rv__free(sh->cursor);
+    rv__free(sh->routes);
+    rv__free_row_index(sh, sh->n_row_of);
     memset(sh, 0, sizeof *sh);
 }
 

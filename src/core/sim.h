@@ -93,6 +93,7 @@ typedef struct rv__pop {
     rv__pop_block *blocks;  /* block b belongs to shard b */
     int32_t *out_proj;      /* projections from this population */
     int32_t n_out;
+    int32_t n_out_exchanged; /* those not `local`: the spikes go to the exchange */
     int64_t cap_out;
     int64_t interval_steps; /* analog sampling interval */
     rv__signal *signals;    /* [n_vars] */
@@ -178,6 +179,8 @@ typedef struct rv__defer_bucket {
     int64_t n, cap;
 } rv__defer_bucket;
 
+#define RV__NO_ROW UINT32_MAX
+
 /* What a thread owns besides its blocks and rows. */
 typedef struct rv__shard {
     rv__spike *spikes;          /* emitted in this slice */
@@ -187,6 +190,11 @@ typedef struct rv__shard {
     rv__injection *inject;      /* current sources into this shard, by source */
     int64_t n_inject;
     int64_t *cursor;            /* [n_projs] delivery scratch */
+    uint32_t **row_of;          /* [n_projs] dense source index of the shard's rows of each
+                                   projection (position in the source table, or
+                                   RV__NO_ROW), or NULL where the table is sparse */
+    int32_t n_row_of;
+    struct rv__route *routes;   /* [max out-degree of a population] delivery scratch */
     int failed;                 /* ran out of memory during the run */
 } rv__shard;
 
@@ -281,6 +289,12 @@ rv_status rv__cs_reserve(rv_sim *sim, int64_t target);
 
 /* Spike delivery (delivery/delivery.c). */
 rv_status rv__prepare_delivery(rv_sim *sim);
+/* Delivers the spikes f of block s of population src, emitted at the end
+ * of `step`, through its local projections (shard s, during the update). */
+void rv__deliver_local(rv_sim *sim, int s, const rv__pop *src, const rv__spike_buf *f,
+                       int64_t step);
+/* Frees the dense source indices of shard sh (n of them). */
+void rv__free_row_index(rv__shard *sh, int32_t n);
 /* The synaptic updates of shard s that fall due at clock `now`. */
 void rv__run_deferred(rv_sim *sim, int s, int64_t now);
 /* Delivers the spikes of the slice starting at `slice_start` (every

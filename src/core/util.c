@@ -1,7 +1,12 @@
 /* Error messages and allocation (see internal.h). */
+#define _DEFAULT_SOURCE 1   /* madvise */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "core/internal.h"
 #include "core/sim.h"
@@ -59,4 +64,21 @@ int rv__reserve(void **buf, int64_t *cap, int64_t need, size_t elem)
     *buf = p;
     *cap = new_cap;
     return 0;
+}
+
+void rv__advise_huge(void *ptr, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    if (!ptr || bytes < 2 * huge)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)ptr + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)ptr + bytes) & ~(uintptr_t)(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* a hint: failure is harmless */
+#else
+    (void)ptr;
+    (void)bytes;
+#endif
 }

@@ -94,6 +94,95 @@ static rv_status size_deferred(rv_sim *sim, int64_t len)
     return RV_OK;
 }
 
+/* ---- finding a source's row --------------------------------------------------- */
+
+/* Where the source table of a shard's rows is dense -- at least one source
+ * in DENSE_FRACTION has targets there, as in any network whose shards hold
+ * a large part of each population -- a spike finds its row by one load
+ * from an index over all sources (4 bytes a source); where it is sparse
+ * (many shards, or few targets), by a search of the compact table.  The
+ * index costs at most DENSE_FRACTION times the table it replaces. */
+#define DENSE_FRACTION 4
+
+/* One outgoing projection of the population whose spikes a shard is
+ * delivering: what every spike needs, looked up once per group. */
+typedef struct rv__route {
+    const rv__proj *p;
+    const rv__rows *r;
+    const uint32_t *row_of;   /* dense index, or NULL: search from *cursor */
+    int64_t *cursor;
+    double *base;             /* the receptor's ring buffer in the target block */
+    int64_t n_post;
+} rv__route;
+
+void rv__free_row_index(rv__shard *sh, int32_t n)
+{
+    for (int32_t k = 0; sh->row_of && k < n; k++)
+        rv__free(sh->row_of[k]);
+    rv__free(sh->row_of);
+    sh->row_of = NULL;
+    sh->n_row_of = 0;
+}
+
+/* The dense indices of shard s, one per projection that has them. */
+static int index_rows(rv_sim *sim, int s)
+{
+    rv__shard *sh = &sim->shards[s];
+    rv__free_row_index(sh, sh->n_row_of);
+    if (sim->n_projs == 0)
+        return 0;
+    sh->row_of = rv__calloc((size_t)sim->n_projs, sizeof *sh->row_of);
+    if (!sh->row_of)
+        return -1;
+    sh->n_row_of = sim->n_projs;
+    for (int32_t k = 0; k < sim->n_projs; k++) {
+        const rv__rows *r = &sim->projs[k]->rows[s];
+        int64_t n_pre = sim->pops[sim->projs[k]->pre]->n;
+        if (r->n_src == 0 || n_pre > DENSE_FRACTION * r->n_src)
+            continue;
+        uint32_t *at = rv__realloc_array(NULL, (size_t)n_pre, sizeof *at);
+        if (!at)
+            return -1;
+        for (int64_t i = 0; i < n_pre; i++)
+            at[i] = RV__NO_ROW;
+        for (int64_t j = 0; j < r->n_src; j++)
+            at[r->src[j]] = (uint32_t)j;
+        sh->row_of[k] = at;
+    }
+    return 0;
+}
+
+/* ---- local projections ---------------------------------------------------------- */
+
+/* A static projection in which every synapse joins pre i to post i, between
+ * populations of one size, connects the blocks of one shard whatever the
+ * split (blocks depend on the size alone): the shard that emits a spike
+ * delivers it at once, without the exchange -- the background input of
+ * one Poisson source per neuron, the bulk of the events of models like
+ * the cortical microcircuit, takes this path.  The delay (>= min_delay)
+ * puts the input beyond the slice being computed, so nothing reads it
+ * early; and the order of the additions into a ring slot -- this slice's
+ * local spikes as they are emitted, then the exchanged ones in canonical
+ * order at its end -- is fixed by the slices alone, which the split does
+ * not change. */
+static int is_local(const rv_sim *sim, const rv__proj *p)
+{
+    const rv__pop *pre = sim->pops[p->pre], *post = sim->pops[p->post];
+    if (p->syn->transmit || pre->n != post->n || pre->n_blocks != post->n_blocks)
+        return 0;
+    for (int s = 0; s < post->n_blocks; s++) {
+        const rv__rows *r = &p->rows[s];
+        int64_t lo = post->blocks[s].lo;
+        if (pre->blocks[s].lo != lo)
+            return 0;
+        for (int64_t j = 0; j < r->n_src; j++)
+            for (int64_t k = r->off[j]; k < r->off[j + 1]; k++)
+                if ((int64_t)r->target[k] + lo != (int64_t)r->src[j])
+                    return 0;
+    }
+    return 1;
+}
+
 /* ---- preparing ------------------------------------------------------------------ */
 
 rv_status rv__prepare_delivery(rv_sim *sim)
@@ -123,12 +212,29 @@ rv_status rv__prepare_delivery(rv_sim *sim)
             return st;
     if ((st = size_deferred(sim, len)))
         return st;
+    int32_t max_out = 1;
+    for (int32_t k = 0; k < sim->n_pops; k++) {
+        rv__pop *pop = sim->pops[k];
+        max_out = pop->n_out > max_out ? pop->n_out : max_out;
+        pop->n_out_exchanged = 0;
+        for (int32_t j = 0; j < pop->n_out; j++) {
+            rv__proj *p = sim->projs[pop->out_proj[j]];
+            p->local = is_local(sim, p);
+            pop->n_out_exchanged += !p->local;
+        }
+    }
     for (int s = 0; s < sim->n_shards; s++) {
         rv__shard *sh = &sim->shards[s];
         int64_t *cursor = rv__realloc_array(sh->cursor, (size_t)sim->n_projs + 1, sizeof *cursor);
         if (!cursor)
             return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
         sh->cursor = cursor;
+        rv__route *routes = rv__realloc_array(sh->routes, (size_t)max_out, sizeof *routes);
+        if (!routes)
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+        sh->routes = routes;
+        if (index_rows(sim, s))
+            return rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
     }
     sim->min_delay_steps = lo;
     sim->max_delay_steps = hi;
@@ -205,29 +311,49 @@ void rv__run_deferred(rv_sim *sim, int s, int64_t now)
     b->n = 0;
 }
 
-/* One spike into the rows of shard s of every projection from its
- * population. */
-static void deliver_spike(rv_sim *sim, int s, const rv__pop *src, uint32_t index, int64_t step)
+/* The routes of the spikes of population src into shard s; returns their
+ * number (projections without synapses here are left out). */
+static int32_t make_routes(rv_sim *sim, int s, const rv__pop *src)
 {
     rv__shard *me = &sim->shards[s];
-    int64_t mask = sim->ring_len - 1;
+    int32_t m = 0;
     for (int32_t k = 0; k < src->n_out; k++) {
         const rv__proj *p = sim->projs[src->out_proj[k]];
         const rv__rows *r = &p->rows[s];
-        if (r->n_src == 0)
+        if (r->n_src == 0 || p->local)
             continue;
-        int64_t at = rv__rows_find(r, index, &me->cursor[p->handle]);
+        rv__pop_block *blk = &sim->pops[p->post]->blocks[s];
+        me->cursor[p->handle] = 0;
+        me->routes[m++] = (rv__route){
+            .p = p, .r = r, .row_of = me->row_of[p->handle], .cursor = &me->cursor[p->handle],
+            .base = blk->input + (size_t)p->receptor * (size_t)sim->ring_len * (size_t)blk->view.n,
+            .n_post = blk->view.n};
+    }
+    return m;
+}
+
+/* One spike of source `index`, emitted at the end of `step`, along the
+ * routes. */
+static void deliver_spike(rv_sim *sim, int s, const rv__route *routes, int32_t n_routes,
+                          uint32_t index, int64_t step)
+{
+    int64_t mask = sim->ring_len - 1;
+    for (int32_t k = 0; k < n_routes; k++) {
+        const rv__route *rt = &routes[k];
+        const rv__rows *r = rt->r;
+        int64_t at;
+        if (rt->row_of)
+            at = rt->row_of[index] == RV__NO_ROW ? -1 : (int64_t)rt->row_of[index];
+        else
+            at = rv__rows_find(r, index, rt->cursor);
         if (at < 0)
             continue;
         int64_t begin = r->off[at], end = r->off[at + 1];
-        if (!p->syn->transmit) {
-            rv__pop_block *blk = &sim->pops[p->post]->blocks[s];
-            double *base = blk->input
-                           + (size_t)p->receptor * (size_t)sim->ring_len * (size_t)blk->view.n;
-            deliver_row(r, base, blk->view.n, begin, end, step, mask);
+        if (!rt->p->syn->transmit) {
+            deliver_row(r, rt->base, rt->n_post, begin, end, step, mask);
         } else {
-            rv__syn_ctx c = syn_context(sim, p, s, step, index, begin);
-            p->syn->transmit(&c, begin, end);
+            rv__syn_ctx c = syn_context(sim, rt->p, s, step, index, begin);
+            rt->p->syn->transmit(&c, begin, end);
         }
     }
 }
@@ -259,18 +385,48 @@ void rv__deliver(rv_sim *sim, int s, int64_t slice_start)
         if (key == INT64_MAX)
             break;
         int32_t step_off = (int32_t)(key / INT32_MAX), pop = (int32_t)(key % INT32_MAX);
-        const rv__pop *src = sim->pops[pop];
-        for (int32_t k = 0; k < src->n_out; k++)
-            sim->shards[s].cursor[src->out_proj[k]] = 0;
+        int32_t n_routes = make_routes(sim, s, sim->pops[pop]);
+        const rv__route *routes = sim->shards[s].routes;
+        int64_t step = slice_start + step_off;
         for (int q = 0; q < S; q++) {
             const rv__shard *sq = &sim->shards[q];
-            while (head[q] < sq->n_spikes && sq->spikes[head[q]].step_off == step_off
-                   && sq->spikes[head[q]].pop == pop) {
-                deliver_spike(sim, s, src, sq->spikes[head[q]].index, slice_start + step_off);
-                head[q]++;
+            int64_t h = head[q];
+            while (h < sq->n_spikes && sq->spikes[h].step_off == step_off
+                   && sq->spikes[h].pop == pop) {
+                if (n_routes > 0)
+                    deliver_spike(sim, s, routes, n_routes, sq->spikes[h].index, step);
+                h++;
             }
+            head[q] = h;
         }
     }
     if (head != head_store)
         rv__free(head);
+}
+
+void rv__deliver_local(rv_sim *sim, int s, const rv__pop *src, const rv__spike_buf *f,
+                       int64_t step)
+{
+    int64_t mask = sim->ring_len - 1, lo = src->blocks[s].lo;
+    for (int32_t k = 0; k < src->n_out; k++) {
+        const rv__proj *p = sim->projs[src->out_proj[k]];
+        const rv__rows *r = &p->rows[s];
+        if (!p->local || r->n_src == 0)
+            continue;
+        const rv__pop_block *blk = &sim->pops[p->post]->blocks[s];
+        double *base = blk->input + (size_t)p->receptor * (size_t)sim->ring_len
+                                        * (size_t)blk->view.n;
+        const uint32_t *row_of = sim->shards[s].row_of[p->handle];
+        int64_t cursor = 0;
+        for (int64_t e = 0; e < f->n; e++) {
+            uint32_t index = (uint32_t)(lo + f->idx[e]);
+            int64_t at;
+            if (row_of)
+                at = row_of[index] == RV__NO_ROW ? -1 : (int64_t)row_of[index];
+            else
+                at = rv__rows_find(r, index, &cursor);
+            if (at >= 0)
+                deliver_row(r, base, blk->view.n, r->off[at], r->off[at + 1], step, mask);
+        }
+    }
 }

@@ -14,11 +14,11 @@
  * and its gid (so the train does not depend on how neurons are
  * distributed).  Each block of the stream gives two unit exponentials,
  * -log u of two 53-bit uniforms; a neuron keeps up to four of them ready
- * and takes the last one first.  After every step the neurons with room
- * for two more get their next block, computed for many neurons at once
- * (rv__philox4x32_10_many) -- background inputs of a few kHz per neuron
- * spend most of their time here, and the batch is several times cheaper
- * than one block per spike.  A neuron that runs dry inside a step draws
+ * and takes the last one first.  A neuron that fired in a step and has
+ * room for two more then gets its next block, computed for many neurons at
+ * once (rv__philox4x32_10_many) -- background inputs of a few kHz per
+ * neuron spend most of their time here, and the batch is several times
+ * cheaper than one block per spike.  A neuron that runs dry inside a step draws
  * its block on its own, from the same stream, so the numbers a neuron
  * uses do not depend on how they were batched.
  *
@@ -29,14 +29,21 @@
  *     start     onset              ms      0     >= 0
  *     duration  length             ms    1e10    >= 0 (inf allowed)
  * No state variables; internal: time of the next spike, the next block of
- * the neuron's stream, how many exponentials are ready, and those four.
+ * the neuron's stream, how many exponentials are ready, and those four;
+ * derived: the mean interval 1000 / rate and the end of the window.
  */
 #include <math.h>
+#include <string.h>
 
 #include "models/model.h"
 
 enum { RATE, START, DURATION };
-enum { NEXT_T, BLOCK, READY, E0, E1, E2, E3, N_INTERNAL };
+enum { NEXT_T, BLOCK, READY, E0, E1, E2, E3, E4, E5, E6, E7, N_INTERNAL };
+/* The stock holds up to 8 exponentials; a neuron that fired is topped up
+ * to at least LOW + 1, so that the next step can take 4 without looking. */
+#define STOCK 8
+#define LOW 4
+enum { INTERVAL, STOP, N_DERIVED };   /* 1000 / rate (ms), start + duration */
 /* Neurons whose next blocks are computed together. */
 #define CHUNK 64
 
@@ -56,14 +63,13 @@ static void stream_key(uint64_t seed, uint32_t key[2])
     key[1] = s.key[1];
 }
 
-/* Appends the two exponentials of one block's words to neuron i's stock. */
-static void stock(const rv__block *p, int64_t i, uint32_t w0, uint32_t w1, uint32_t w2,
-                  uint32_t w3)
+/* Appends the unit exponentials x0, x1 to neuron i's stock. */
+static void stock(const rv__block *p, int64_t i, double x0, double x1)
 {
     double *const *s = p->state;
     int ready = (int)s[READY][i];
-    s[E0 + ready][i] = -rv__log_unit(rv__unit_from(w0, w1));
-    s[E0 + ready + 1][i] = -rv__log_unit(rv__unit_from(w2, w3));
+    s[E0 + ready][i] = x0;
+    s[E0 + ready + 1][i] = x1;
     s[READY][i] = ready + 2;
     s[BLOCK][i] += 1.0;
 }
@@ -75,30 +81,47 @@ static void refill_one(const rv__block *p, int64_t i, const uint32_t key[2])
     uint32_t ctr[4] = {(uint32_t)block, (uint32_t)(block >> 32), (uint32_t)gid,
                        (uint32_t)(gid >> 32)}, w[4];
     rv__philox4x32_10(ctr, key, w);
-    stock(p, i, w[0], w[1], w[2], w[3]);
+    stock(p, i, -rv__log_unit(rv__unit_from(w[0], w[1])),
+          -rv__log_unit(rv__unit_from(w[2], w[3])));
 }
 
-/* The next block of every neuron with room for two more exponentials. */
-static void refill(const rv__block *p, const uint32_t key[2])
+/* The unit exponentials of m blocks' words: x0[k], x1[k] from block k.
+ * The same arithmetic as refill_one, in a loop that vectorises. */
+RV__VECTOR_KERNEL
+static void exponentials(int64_t m, const uint32_t *w0, const uint32_t *w1, const uint32_t *w2,
+                         const uint32_t *w3, double *x0, double *x1)
 {
-    double *ready = p->state[READY], *block = p->state[BLOCK];
+    for (int64_t k = 0; k < m; k++) {
+        x0[k] = -rv__log_unit(rv__unit_from(w0[k], w1[k]));
+        x1[k] = -rv__log_unit(rv__unit_from(w2[k], w3[k]));
+    }
+}
+
+/* Neurons sel[0..m) get blocks, computed together, until each has more
+ * than LOW exponentials (sel is overwritten). */
+static void refill(const rv__block *p, int64_t *sel, int64_t m, const uint32_t key[2])
+{
     uint32_t c0[CHUNK], c1[CHUNK], c2[CHUNK], c3[CHUNK], w0[CHUNK], w1[CHUNK], w2[CHUNK],
         w3[CHUNK];
-    int64_t sel[CHUNK];
-    for (int64_t base = 0; base < p->n; base += CHUNK) {
-        int64_t end = base + CHUNK < p->n ? base + CHUNK : p->n, m = 0;
-        for (int64_t i = base; i < end; i++)
-            if (ready[i] <= 2.0 && p->state[NEXT_T][i] < INFINITY) {
-                uint64_t b = (uint64_t)block[i], gid = (uint64_t)(p->first_gid + i);
-                c0[m] = (uint32_t)b;
-                c1[m] = (uint32_t)(b >> 32);
-                c2[m] = (uint32_t)gid;
-                c3[m] = (uint32_t)(gid >> 32);
-                sel[m++] = i;
-            }
+    double x0[CHUNK], x1[CHUNK];
+    const double *block = p->state[BLOCK], *ready = p->state[READY];
+    while (m > 0) {
+        for (int64_t k = 0; k < m; k++) {
+            uint64_t b = (uint64_t)block[sel[k]], gid = (uint64_t)(p->first_gid + sel[k]);
+            c0[k] = (uint32_t)b;
+            c1[k] = (uint32_t)(b >> 32);
+            c2[k] = (uint32_t)gid;
+            c3[k] = (uint32_t)(gid >> 32);
+        }
         rv__philox4x32_10_many(m, c0, c1, c2, c3, key, w0, w1, w2, w3);
-        for (int64_t k = 0; k < m; k++)
-            stock(p, sel[k], w0[k], w1[k], w2[k], w3[k]);
+        exponentials(m, w0, w1, w2, w3, x0, x1);
+        int64_t again = 0;
+        for (int64_t k = 0; k < m; k++) {
+            stock(p, sel[k], x0[k], x1[k]);
+            if (ready[sel[k]] <= LOW)
+                sel[again++] = sel[k];
+        }
+        m = again;
     }
 }
 
@@ -115,16 +138,24 @@ static double take(const rv__block *p, int64_t i, const uint32_t key[2])
 /* The spike after time t of neuron i, or INFINITY past its window. */
 static double next_after(const rv__block *p, int64_t i, double t, const uint32_t key[2])
 {
-    double *const *q = p->param;
-    double stop = q[START][i] + q[DURATION][i];
-    double rate = q[RATE][i];
-    if (rate <= 0.0 || t >= stop)
+    double interval = p->derived[INTERVAL][i], stop = p->derived[STOP][i];
+    if (interval == INFINITY || t >= stop)
         return INFINITY;
-    double next = t + take(p, i, key) * 1000.0 / rate;
+    double next = t + take(p, i, key) * interval;
     /* An interval below the resolution of t would not advance time. */
     if (!(next > t))
         next = nextafter(t, INFINITY);
     return next < stop ? next : INFINITY;
+}
+
+static void prepare(const rv__block *p, double dt)
+{
+    (void)dt;
+    double *const *q = p->param;
+    for (int64_t i = 0; i < p->n; i++) {
+        p->derived[INTERVAL][i] = q[RATE][i] > 0.0 ? 1000.0 / q[RATE][i] : INFINITY;
+        p->derived[STOP][i] = q[START][i] + q[DURATION][i];
+    }
 }
 
 static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
@@ -136,20 +167,110 @@ static void resume(const rv__block *p, int64_t step, double dt, uint64_t seed)
         p->state[NEXT_T][i] = next_after(p, i, fmax(now, p->param[START][i]), key);
 }
 
+/* The time after t, x unit exponentials of mean interval iv later (as
+ * next_after, with nextafter done on the bits: t >= 0), or INFINITY at or
+ * past stop. */
+static inline double later(double t, double x, double iv, double stop)
+{
+    double after = t + x * iv;
+    uint64_t bits;
+    memcpy(&bits, &t, sizeof bits);
+    bits += 1;
+    double up;
+    memcpy(&up, &bits, sizeof up);
+    /* An interval below the resolution of t would not advance time. */
+    after = after > t ? after : up;
+    return after < stop ? after : INFINITY;
+}
+
+/* Neuron i's spikes from t (<= t_end) to the end of the step, one at a
+ * time; returns -1 when the spike buffer filled (the neuron's state then
+ * says where to resume), else 0. */
+static int fire_slowly(const rv__block *p, int64_t i, double t, double t_end,
+                       rv__spike_buf *out, const uint32_t key[2])
+{
+    double *next = p->state[NEXT_T], *ready = p->state[READY];
+    const double iv = p->derived[INTERVAL][i], st = p->derived[STOP][i];
+    do {
+        if (rv__fire(out, i, t)) {
+            next[i] = t;
+            return -1;
+        }
+        if (ready[i] < 1.0)   /* the stock ran dry inside the step */
+            refill_one(p, i, key);
+        int r = (int)ready[i] - 1;
+        ready[i] = r;
+        t = later(t, p->state[E0 + r][i], iv, st);
+    } while (t <= t_end);
+    next[i] = t;
+    return 0;
+}
+
+/* The neurons that fire in the step take their exponentials from their
+ * stock; those left with LOW or fewer are refilled in batches of CHUNK
+ * (before any of them can be needed again: each neuron is visited once a
+ * step).  A source of a few kHz fires in most steps, a varying number of
+ * times, so a loop spike by spike mispredicts its branches about once a
+ * step: the first four spikes of a neuron with four exponentials in stock
+ * are found without branches instead (every candidate written, the count
+ * advanced by the comparisons), the rare fifth by fire_slowly. */
 static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     uint32_t key[2];
     stream_key(ctx->seed, key);
-    double t_end = ctx->t_end;
-    double *next = p->state[NEXT_T];
+    const double t_end = ctx->t_end;
+    double *next = p->state[NEXT_T], *ready = p->state[READY];
+    const double *interval = p->derived[INTERVAL], *stop = p->derived[STOP];
+    const double *e[STOCK];
+    for (int k = 0; k < STOCK; k++)
+        e[k] = p->state[E0 + k];
+    rv__spike_buf *out = ctx->out;
+    int64_t sel[CHUNK], m = 0;
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
-        while (next[i] <= t_end) {
-            if (rv__fire(ctx->out, i, next[i]))   /* buffer full: resume here */
+        double t = next[i];
+        if (t > t_end)
+            continue;
+        int r = (int)ready[i];
+        if (r >= 4 && out->n + 4 <= out->cap) {
+            uint32_t *restrict idx = out->idx;
+            double *restrict when = out->t;
+            const double iv = interval[i], st = stop[i];
+            int64_t f = out->n;
+            double t1 = later(t, e[r - 1][i], iv, st);
+            double t2 = later(t1, e[r - 2][i], iv, st);
+            double t3 = later(t2, e[r - 3][i], iv, st);
+            double t4 = later(t3, e[r - 4][i], iv, st);
+            int f1 = t1 <= t_end, f2 = f1 & (t2 <= t_end), f3 = f2 & (t3 <= t_end);
+            idx[f] = (uint32_t)i;
+            when[f] = t;
+            idx[f + 1] = (uint32_t)i;
+            when[f + 1] = t1;
+            idx[f + 1 + f1] = (uint32_t)i;
+            when[f + 1 + f1] = t2;
+            idx[f + 1 + f1 + f2] = (uint32_t)i;
+            when[f + 1 + f1 + f2] = t3;
+            out->n = f + 1 + f1 + f2 + f3;
+            r -= 1 + f1 + f2 + f3;
+            ready[i] = r;
+            t = f3 ? t4 : f2 ? t3 : f1 ? t2 : t1;
+            next[i] = t;
+            if (t <= t_end && fire_slowly(p, i, t, t_end, out, key)) {
+                refill(p, sel, m, key);
                 return i;
-            next[i] = next_after(p, i, next[i], key);
+            }
+        } else if (fire_slowly(p, i, t, t_end, out, key)) {   /* buffer full: resume here */
+            refill(p, sel, m, key);
+            return i;
+        }
+        if (ready[i] <= LOW && next[i] < INFINITY) {
+            sel[m++] = i;
+            if (m == CHUNK) {
+                refill(p, sel, m, key);
+                m = 0;
+            }
         }
     }
-    refill(p, key);
+    refill(p, sel, m, key);
     return ctx->end;
 }
 
@@ -159,6 +280,8 @@ const rv__model rv__model_spike_source_poisson = {
     .params = params,
     .n_params = sizeof params / sizeof params[0],
     .n_internal = N_INTERNAL,
+    .n_derived = N_DERIVED,
+    .prepare = prepare,
     .resume = resume,
     .update = update,
 };

@@ -127,6 +127,9 @@ typedef struct rv__proj {
     int has_state;          /* the rows carry dynamic state: no more connections */
     int tau_param;          /* the target's parameter giving tau_psc, or -1 */
     int trace_channel;      /* the post-synaptic trace it reads (STDP) */
+    int local;              /* static, pre i -> post i between populations of one size
+                               (so one split): the shard that emits a spike delivers it
+                               while updating (delivery/delivery.c) */
 } rv__proj;
 
 void rv__proj_free(rv__proj *p);

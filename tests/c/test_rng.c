@@ -25,6 +25,52 @@ static void known_answers(void)
     }
 }
 
+/* The batched Philox (eight at a time where AVX2 is there) gives the
+ * blocks of the scalar one, for every count around the vector width. */
+static void batch_matches_scalar(void)
+{
+    const uint32_t key[2] = {0x9e3779b9, 0x7f4a7c15};
+    uint32_t c[4][40], o[4][40];
+    for (int n = 0; n <= 40; n++) {
+        for (int k = 0; k < n; k++)
+            for (int j = 0; j < 4; j++)
+                c[j][k] = (uint32_t)(k * 2654435761u + j * 40503u + (uint32_t)n);
+        rv__philox4x32_10_many(n, c[0], c[1], c[2], c[3], key, o[0], o[1], o[2], o[3]);
+        for (int k = 0; k < n; k++) {
+            uint32_t ctr[4] = {c[0][k], c[1][k], c[2][k], c[3][k]}, out[4];
+            rv__philox4x32_10(ctr, key, out);
+            for (int j = 0; j < 4; j++)
+                CHECK(o[j][k] == out[j]);
+        }
+    }
+}
+
+/* rv__log_unit against libm's log over (0, 1]: uniforms from words, the
+ * ends, and the switch at sqrt(2)/2. */
+static void log_unit_accuracy(void)
+{
+    rv__stream s;
+    rv__stream_init(&s, 11, RV__RNG_USER, 1, 3);
+    double worst = 0.0;
+    for (int k = 0; k < 1000000; k++) {
+        uint32_t a = rv__next_u32(&s), b = rv__next_u32(&s);
+        double u = rv__unit_from(a, b);
+        CHECK(u > 0.0 && u <= 1.0);
+        double want = log(u), got = rv__log_unit(u);
+        double err = want == 0.0 ? fabs(got) : fabs(got - want) / fabs(want);
+        worst = err > worst ? err : worst;
+    }
+    CHECK(worst < 1e-15);
+    CHECK(rv__log_unit(1.0) == 0.0);
+    CHECK_NEAR(rv__log_unit(0x1p-1022), -1022 * log(2.0), 1e-12);
+    CHECK_NEAR(rv__log_unit(0x1p-53), -53 * log(2.0), 1e-13);
+    double h = sqrt(0.5);
+    for (int k = -3; k <= 3; k++) {
+        double x = h + k * 0x1p-53;
+        CHECK(fabs(rv__log_unit(x) - log(x)) <= 1e-15 * fabs(log(x)));
+    }
+}
+
 static void streams_repeat_and_differ(void)
 {
     rv__stream a, b, c;
@@ -71,6 +117,8 @@ static void moments(const char *what, const rv_param_spec *spec, double mean, do
 int main(void)
 {
     known_answers();
+    batch_matches_scalar();
+    log_unit_accuracy();
     streams_repeat_and_differ();
     rv_param_spec u = {"x", RV_DIST_UNIFORM, {2, 5}, NULL};
     moments("uniform", &u, 3.5, 9.0 / 12);
