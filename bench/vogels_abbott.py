@@ -90,9 +90,9 @@ BENCHMARKS = {
 N_KICK, KICK_RATE, KICK_DURATION, KICK_P, KICK_WEIGHT = 20, 100.0, 50.0, 0.01, 0.1
 
 
-def setup(sim, benchmark, **extra):
+def setup(sim, benchmark, threads=1, **extra):
     """sim.setup() as VAbenchmarks.py calls it (extra: e.g. spike_precision)."""
-    sim.setup(timestep=DT, min_delay=MIN_DELAY, max_delay=MAX_DELAY, threads=1,
+    sim.setup(timestep=DT, min_delay=MIN_DELAY, max_delay=MAX_DELAY, threads=threads,
               filename="va_%s.xml" % benchmark, label="VA", **extra)
 
 
@@ -276,7 +276,7 @@ def run_va(spec):
     benchmark, tstop = spec["benchmark"], spec["tstop"]
 
     t0, c0 = time.perf_counter(), time.process_time()
-    setup(sim, benchmark, **extra)
+    setup(sim, benchmark, threads=spec.get("threads", 1), **extra)
     setup_s = time.perf_counter() - t0
     exc, inh, projections = build_network(sim, benchmark)
     build_s, build_cpu_s = time.perf_counter() - t0, time.process_time() - c0
@@ -461,6 +461,9 @@ def main(argv=None):
     parser.add_argument("--nest-spike-precision", choices=("off_grid", "on_grid"),
                         help="passed to pyNN.nest setup() (default: PyNN's, off_grid)")
     parser.add_argument("--cpu", type=int, help="pin every child to this CPU")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads=N in sim.setup() (default 1; OpenMP/BLAS stay at 1 "
+                             "for the other libraries)")
     args = parser.parse_args(argv)
 
     # Ranvier first: the ratios are relative to it.
@@ -478,7 +481,7 @@ def main(argv=None):
                 if simulator == "brian2" and repeat >= args.brian2_repeats:
                     continue
                 spec = dict(simulator=simulator, benchmark=benchmark, tstop=args.tstop,
-                            repeat=repeat)
+                            repeat=repeat, threads=args.threads)
                 if simulator == "nest":
                     spec["nest_spike_precision"] = args.nest_spike_precision
                 result = run_child(os.path.abspath(__file__), spec,

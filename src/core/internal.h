@@ -29,6 +29,8 @@ void rv__clear_error(struct rv_sim *sim);
 void *rv__calloc(size_t count, size_t size);
 void *rv__realloc_array(void *ptr, size_t count, size_t size);
 void rv__free(void *ptr);
+/* How many allocations (rv__calloc, rv__realloc_array) have been made. */
+int64_t rv__allocations(void);
 /* Asks the system to back a large block with huge pages (Linux, where
  * transparent huge pages are on "madvise"): the input rings take random
  * writes over tens of megabytes, which on 4 KiB pages miss the TLB on

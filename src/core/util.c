@@ -1,5 +1,6 @@
 /* Error messages and allocation (see internal.h). */
 #define _DEFAULT_SOURCE 1   /* madvise */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,18 @@ void rv__clear_error(struct rv_sim *sim)
         sim->errmsg[0] = '\0';
 }
 
+/* Every allocation the library makes, counted so that a test can check
+ * that a model's update() makes none (tests/c/test_model_blocks.c). */
+static _Atomic int64_t allocations;
+
+int64_t rv__allocations(void)
+{
+    return atomic_load_explicit(&allocations, memory_order_relaxed);
+}
+
 void *rv__calloc(size_t count, size_t size)
 {
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
     if (count == 0 || size == 0)
         return calloc(1, 1);
     if (count > SIZE_MAX / size)
@@ -39,6 +50,7 @@ void *rv__calloc(size_t count, size_t size)
 
 void *rv__realloc_array(void *ptr, size_t count, size_t size)
 {
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
     if (count == 0 || size == 0)
         count = size = 1;
     if (count > SIZE_MAX / size)
