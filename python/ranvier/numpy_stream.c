@@ -35,16 +35,20 @@ static void mt_generate(nps_state *s)
     s->pos = 0;
 }
 
-static inline uint32_t next32(nps_state *s)
+static inline uint32_t temper(uint32_t y)
 {
-    if (s->pos >= NPS_KEY_LEN)
-        mt_generate(s);
-    uint32_t y = s->key[s->pos++];
     y ^= y >> 11;
     y ^= (y << 7) & 0x9d2c5680U;
     y ^= (y << 15) & 0xefc60000U;
     y ^= y >> 18;
     return y;
+}
+
+static inline uint32_t next32(nps_state *s)
+{
+    if (s->pos >= NPS_KEY_LEN)
+        mt_generate(s);
+    return temper(s->key[s->pos++]);
 }
 
 static inline double next_double(nps_state *s)
@@ -128,14 +132,38 @@ void nps_randint(nps_state *s, uint64_t high, int64_t n, uint32_t *out)
         out[i] = bounded(s, range, mask);
 }
 
+/* n (a, b) pairs, a[i] then b[i] by bounded() each.  The same words as
+ * that loop, without its branches: a rejection (up to half the words) is
+ * unpredictable, so each word is written where the next value goes and the
+ * count of values advances only when the word is accepted.  Values
+ * alternate between a and b, so the count's parity says which. */
 void nps_randint_pairs(nps_state *s, uint64_t high_a, uint64_t high_b, int64_t n,
                        uint32_t *a, uint32_t *b)
 {
-    uint32_t range_a = (uint32_t)(high_a - 1), mask_a = gen_mask(range_a);
-    uint32_t range_b = (uint32_t)(high_b - 1), mask_b = gen_mask(range_b);
-    for (int64_t i = 0; i < n; i++) {
-        a[i] = bounded(s, range_a, mask_a);
-        b[i] = bounded(s, range_b, mask_b);
+    uint32_t range_a = (uint32_t)(high_a - 1), range_b = (uint32_t)(high_b - 1);
+    if (range_a == 0 || range_b == 0) {   /* a range of 0 draws no word */
+        uint32_t mask_a = gen_mask(range_a), mask_b = gen_mask(range_b);
+        for (int64_t i = 0; i < n; i++) {
+            a[i] = bounded(s, range_a, mask_a);
+            b[i] = bounded(s, range_b, mask_b);
+        }
+        return;
+    }
+    const uint32_t range[2] = {range_a, range_b}, mask[2] = {gen_mask(range_a), gen_mask(range_b)};
+    uint32_t *const out[2] = {a, b};
+    const uint64_t need = 2 * (uint64_t)n;
+    uint64_t got = 0;
+    while (got < need) {
+        if (s->pos >= NPS_KEY_LEN)
+            mt_generate(s);
+        int j = s->pos;
+        for (; j < NPS_KEY_LEN && got < need; j++) {
+            unsigned which = (unsigned)(got & 1);
+            uint32_t v = temper(s->key[j]) & mask[which];
+            out[which][got >> 1] = v;
+            got += v <= range[which];
+        }
+        s->pos = j;
     }
 }
 

@@ -3,13 +3,14 @@
  * (see synapse.h), and how they are made -- a batch of new connections
  * merged into existing rows, or rows regrouped for other blocks.
  *
- * Merging sorts the batch's connections stably by (source, target) with
- * two counting passes (the first skipped when the batch is already
- * ordered by target, as the connection rules and PyNN's connectors make
- * it), then merges each source's new connections into its old row by
- * target, old ones first among equal targets: rows stay in canonical order
- * (by target, then creation).  Besides the new rows it needs 4 bytes per
- * new connection and 8 bytes per source neuron.
+ * Merging takes the batch's connections in target order (a counting sort
+ * first, unless the batch is already ordered by target, as the connection
+ * rules and PyNN's connectors make it), scatters each to the front of its
+ * source's new row, then merges each row's new connections with its old
+ * ones by target, old ones first among equal targets: rows stay in
+ * canonical order (by target, then creation).  Besides the new rows it
+ * needs 4 bytes per source neuron, and 4 bytes per new connection when
+ * the batch is not ordered by target.
  */
 #include <string.h>
 
@@ -47,8 +48,9 @@ int64_t rv__rows_memory(const rv__rows *r, const rv__synmodel *syn, int n_state)
 
 /* ---- one value or an array ------------------------------------------------------ */
 
-/* Whether column c of the batch holds one value x over the selection. */
-static int batch_uniform(const rv__batch *b, int c, const uint32_t *ord, int64_t m, double *x)
+/* Whether column c of the batch holds one value x over the m connections
+ * at in[0..m) (in NULL: the first m). */
+static int batch_uniform(const rv__batch *b, int c, const uint32_t *in, int64_t m, double *x)
 {
     const double *v = b->col[c];
     if (m == 0) {   /* nothing new: the old rows decide */
@@ -59,9 +61,9 @@ static int batch_uniform(const rv__batch *b, int c, const uint32_t *ord, int64_t
         *x = v[0];
         return 1;
     }
-    *x = v[ord[0]];
+    *x = v[in ? in[0] : 0];
     for (int64_t k = 1; k < m; k++)
-        if (v[ord[k]] != *x)
+        if (v[in ? in[k] : k] != *x)
             return 0;
     return 1;
 }
@@ -69,10 +71,10 @@ static int batch_uniform(const rv__batch *b, int c, const uint32_t *ord, int64_t
 /* The column of the merged rows: one value when the old rows and the new
  * connections share it, else an array of `total` entries. */
 static int dcol_for(rv__dcol *out, const rv__dcol *old, int64_t n_old, const rv__batch *b, int c,
-                    const uint32_t *ord, int64_t m, int64_t total)
+                    const uint32_t *in, int64_t m, int64_t total)
 {
     double x;
-    int uniform = batch_uniform(b, c, ord, m, &x);
+    int uniform = batch_uniform(b, c, in, m, &x);
     if (m == 0)
         x = old->all;
     if (uniform && !old->v && (n_old == 0 || old->all == x)) {
@@ -86,10 +88,10 @@ static int dcol_for(rv__dcol *out, const rv__dcol *old, int64_t n_old, const rv_
 }
 
 static int u16col_for(rv__u16col *out, const rv__u16col *old, int64_t n_old, const rv__batch *b,
-                      const uint32_t *ord, int64_t m, int64_t total)
+                      const uint32_t *in, int64_t m, int64_t total)
 {
     double x;
-    int uniform = batch_uniform(b, 1, ord, m, &x);
+    int uniform = batch_uniform(b, 1, in, m, &x);
     uint16_t d = m ? (uint16_t)x : old->all;
     if (uniform && !old->v && (n_old == 0 || old->all == d)) {
         out->v = NULL;
@@ -103,55 +105,46 @@ static int u16col_for(rv__u16col *out, const rv__u16col *old, int64_t n_old, con
 
 /* ---- merging a batch -------------------------------------------------------------- */
 
-/* The selected connections in (source, target, creation) order, and
- * per source the start of its run (start has n_pre + 1 entries). */
-static int order_batch(const rv__batch *b, const uint32_t *sel, int64_t m, int64_t lo,
-                       int64_t n_block, int64_t n_pre, uint32_t *ord, uint32_t *start)
+/* Position in the batch of the k-th selected connection in target order
+ * (`in` NULL: the k-th connection itself). */
+static inline int64_t pick(const uint32_t *in, int64_t k)
 {
-    uint32_t *by_post = NULL;
-    const uint32_t *in = NULL;    /* connections ordered by target, NULL: sel itself */
-    if (!b->post_sorted) {
-        /* first pass: by target */
-        uint32_t *count = rv__calloc((size_t)n_block + 1, sizeof *count);
-        by_post = rv__calloc((size_t)m + 1, sizeof *by_post);
-        if (!count || !by_post) {
-            rv__free(count);
-            rv__free(by_post);
-            return -1;
-        }
-        for (int64_t k = 0; k < m; k++)
-            count[b->post[sel ? sel[k] : k] - lo + 1]++;
-        for (int64_t t = 0; t < n_block; t++)
-            count[t + 1] += count[t];
-        for (int64_t k = 0; k < m; k++) {
-            int64_t at = sel ? sel[k] : k;
-            by_post[count[b->post[at] - lo]++] = (uint32_t)at;
-        }
+    return in ? in[k] : k;
+}
+
+/* The selected connections in (target, creation) order: *in is sel itself
+ * when the batch is already ordered by target (as the connection rules and
+ * PyNN's connectors make it), else a counting sort of it into *owned. */
+static int by_target(const rv__batch *b, const uint32_t *sel, int64_t m, int64_t lo,
+                     int64_t n_block, const uint32_t **in, uint32_t **owned)
+{
+    *owned = NULL;
+    *in = sel;
+    if (b->post_sorted)
+        return 0;
+    uint32_t *count = rv__calloc((size_t)n_block + 1, sizeof *count);
+    uint32_t *by_post = rv__calloc((size_t)m + 1, sizeof *by_post);
+    if (!count || !by_post) {
         rv__free(count);
-        in = by_post;
+        rv__free(by_post);
+        return -1;
     }
-    /* second pass: by source */
-    memset(start, 0, ((size_t)n_pre + 1) * sizeof *start);
+    for (int64_t k = 0; k < m; k++)
+        count[b->post[pick(sel, k)] - lo + 1]++;
+    for (int64_t t = 0; t < n_block; t++)
+        count[t + 1] += count[t];
     for (int64_t k = 0; k < m; k++) {
-        int64_t at = in ? in[k] : sel ? sel[k] : k;
-        start[b->pre[at] + 1]++;
+        int64_t at = pick(sel, k);
+        by_post[count[b->post[at] - lo]++] = (uint32_t)at;
     }
-    for (int64_t i = 0; i < n_pre; i++)
-        start[i + 1] += start[i];
-    for (int64_t k = 0; k < m; k++) {
-        int64_t at = in ? in[k] : sel ? sel[k] : k;
-        ord[start[b->pre[at]]++] = (uint32_t)at;
-    }
-    /* start[i] now ends source i's run: shift back to starts */
-    memmove(start + 1, start, (size_t)n_pre * sizeof *start);
-    start[0] = 0;
-    rv__free(by_post);
+    rv__free(count);
+    *in = *owned = by_post;
     return 0;
 }
 
 /* The merged source table: the union of the old sources and those with
- * new connections.  Gives the table size. */
-static int64_t merged_sources(const rv__rows *old, const uint32_t *start, int64_t n_pre,
+ * new connections (n_new[i] > 0).  Gives the table size. */
+static int64_t merged_sources(const rv__rows *old, const uint32_t *n_new, int64_t n_pre,
                               uint32_t *src)
 {
     int64_t a = 0, n = 0;
@@ -159,10 +152,103 @@ static int64_t merged_sources(const rv__rows *old, const uint32_t *start, int64_
         int is_old = a < old->n_src && old->src[a] == (uint32_t)i;
         if (is_old)
             a++;
-        if (is_old || start[i + 1] > start[i])
+        if (is_old || n_new[i] > 0)
             src[n++] = (uint32_t)i;
     }
     return n;
+}
+
+/* Row offsets of the merged rows; cursor[i] (source i's number of new
+ * connections) becomes the start of its row, where its new connections go. */
+static void merged_offsets(const rv__rows *old, rv__rows *r, uint32_t *cursor)
+{
+    int64_t a_src = 0, at = 0;
+    for (int64_t s = 0; s < r->n_src; s++) {
+        uint32_t i = r->src[s];
+        int64_t n_old = 0;
+        if (a_src < old->n_src && old->src[a_src] == i) {
+            n_old = old->off[a_src + 1] - old->off[a_src];
+            a_src++;
+        }
+        r->off[s] = at;
+        at += n_old + cursor[i];
+        cursor[i] = (uint32_t)r->off[s];
+    }
+    r->off[r->n_src] = at;
+}
+
+/* Each new connection goes to the next free place of its source's row:
+ * taken in target order, every row's new part comes out ordered by
+ * (target, creation).  A scatter through one cursor per source keeps the
+ * rows' current cache lines resident, where gathering each row's
+ * connections from the batch would miss the cache on every one. */
+static void scatter_new(rv__rows *r, const rv__batch *b, const uint32_t *in, int64_t m,
+                        int64_t lo, int ne, uint32_t *cursor)
+{
+    for (int64_t k = 0; k < m; k++) {
+        int64_t at = pick(in, k);
+        int64_t to = cursor[b->pre[at]]++;
+        r->target[to] = (uint32_t)(b->post[at] - lo);
+        if (r->weight.v)
+            r->weight.v[to] = b->col[0][b->stride[0] ? at : 0];
+        if (r->delay.v)
+            r->delay.v[to] = (uint16_t)b->col[1][b->stride[1] ? at : 0];
+        for (int e = 0; e < ne; e++)
+            if (r->extra[e].v)
+                r->extra[e].v[to] = b->col[2 + e][b->stride[2 + e] ? at : 0];
+    }
+}
+
+/* Entry `to` of the merged rows from old entry a. */
+static void copy_old(rv__rows *r, int64_t to, const rv__rows *old, int64_t a, int ne)
+{
+    r->target[to] = old->target[a];
+    if (r->weight.v)
+        r->weight.v[to] = rv__col(&old->weight, a);
+    if (r->delay.v)
+        r->delay.v[to] = old->delay.v ? old->delay.v[a] : old->delay.all;
+    for (int e = 0; e < ne; e++)
+        if (r->extra[e].v)
+            r->extra[e].v[to] = rv__col(&old->extra[e], a);
+}
+
+/* Entry `to` of the merged rows from entry c of the same rows. */
+static void move_new(rv__rows *r, int64_t to, int64_t c, int ne)
+{
+    r->target[to] = r->target[c];
+    if (r->weight.v)
+        r->weight.v[to] = r->weight.v[c];
+    if (r->delay.v)
+        r->delay.v[to] = r->delay.v[c];
+    for (int e = 0; e < ne; e++)
+        if (r->extra[e].v)
+            r->extra[e].v[to] = r->extra[e].v[c];
+}
+
+/* Every row with old connections: its new ones (at the front of the row)
+ * merged with its old ones (from `old`) by target, old first among equal
+ * targets.  From the back: the place written is never before the new
+ * entry read, so nothing is overwritten before it has moved. */
+static void merge_old(rv__rows *r, const rv__rows *old, int ne)
+{
+    int64_t a_src = 0;
+    for (int64_t s = 0; s < r->n_src && a_src < old->n_src; s++) {
+        if (old->src[a_src] != r->src[s])
+            continue;
+        int64_t a0 = old->off[a_src], a = old->off[a_src + 1];
+        a_src++;
+        int64_t row = r->off[s], to = r->off[s + 1], c = to - (a - a0);
+        while (a > a0) {
+            to--;
+            if (c > row && r->target[c - 1] >= old->target[a - 1]) {
+                c--;
+                move_new(r, to, c, ne);
+            } else {
+                a--;
+                copy_old(r, to, old, a, ne);
+            }
+        }
+    }
 }
 
 int rv__rows_merge(rv__rows *out, const rv__rows *old, const rv__batch *b, const uint32_t *sel,
@@ -176,12 +262,15 @@ int rv__rows_merge(rv__rows *out, const rv__rows *old, const rv__batch *b, const
     int64_t total = old->n + m;
     rv__rows r;
     memset(&r, 0, sizeof r);
-    uint32_t *ord = rv__calloc((size_t)m + 1, sizeof *ord);
-    uint32_t *start = rv__calloc((size_t)n_pre + 1, sizeof *start);
+    const uint32_t *in = NULL;
+    uint32_t *owned = NULL;
+    uint32_t *cursor = rv__calloc((size_t)n_pre + 1, sizeof *cursor);
     uint32_t *src = rv__calloc((size_t)(old->n_src + m) + 1, sizeof *src);
-    int failed = !ord || !start || !src || order_batch(b, sel, m, lo, n_block, n_pre, ord, start);
+    int failed = !cursor || !src || by_target(b, sel, m, lo, n_block, &in, &owned);
     if (!failed) {
-        r.n_src = merged_sources(old, start, n_pre, src);
+        for (int64_t k = 0; k < m; k++)
+            cursor[b->pre[pick(in, k)]]++;
+        r.n_src = merged_sources(old, cursor, n_pre, src);
         r.src = rv__realloc_array(src, (size_t)r.n_src + 1, sizeof *src);
         if (r.src)
             src = NULL;
@@ -189,63 +278,25 @@ int rv__rows_merge(rv__rows *out, const rv__rows *old, const rv__batch *b, const
         r.target = rv__calloc((size_t)total + 1, sizeof *r.target);
         r.extra = rv__calloc((size_t)(ne ? ne : 1), sizeof *r.extra);
         failed = !r.src || !r.off || !r.target || !r.extra
-                 || dcol_for(&r.weight, &old->weight, old->n, b, 0, ord, m, total)
-                 || u16col_for(&r.delay, &old->delay, old->n, b, ord, m, total);
+                 || dcol_for(&r.weight, &old->weight, old->n, b, 0, in, m, total)
+                 || u16col_for(&r.delay, &old->delay, old->n, b, in, m, total);
         for (int e = 0; e < ne && !failed; e++)
             failed = dcol_for(&r.extra[e], old->extra ? &old->extra[e] : &(rv__dcol){NULL, 0.0},
-                              old->n, b, 2 + e, ord, m, total);
+                              old->n, b, 2 + e, in, m, total);
     }
     if (failed) {
-        rv__free(ord);
-        rv__free(start);
+        rv__free(cursor);
         rv__free(src);
+        rv__free(owned);
         rv__rows_free(&r, syn, 0);
         return -1;
     }
-    /* each source: its old row and its new connections, merged by target */
-    int64_t a_src = 0, at = 0;
-    for (int64_t s = 0; s < r.n_src; s++) {
-        uint32_t i = r.src[s];
-        int64_t a = 0, a_end = 0;
-        if (a_src < old->n_src && old->src[a_src] == i) {
-            a = old->off[a_src];
-            a_end = old->off[a_src + 1];
-            a_src++;
-        }
-        int64_t c = start[i], c_end = start[i + 1];
-        r.off[s] = at;
-        while (a < a_end || c < c_end) {
-            int take_old = c == c_end
-                           || (a < a_end && (int64_t)old->target[a] <= (int64_t)b->post[ord[c]] - lo);
-            if (take_old) {
-                r.target[at] = old->target[a];
-                if (r.weight.v)
-                    r.weight.v[at] = rv__col(&old->weight, a);
-                if (r.delay.v)
-                    r.delay.v[at] = old->delay.v ? old->delay.v[a] : old->delay.all;
-                for (int e = 0; e < ne; e++)
-                    if (r.extra[e].v)
-                        r.extra[e].v[at] = rv__col(&old->extra[e], a);
-                a++;
-            } else {
-                uint32_t k = ord[c];
-                r.target[at] = (uint32_t)(b->post[k] - lo);
-                if (r.weight.v)
-                    r.weight.v[at] = b->col[0][b->stride[0] ? k : 0];
-                if (r.delay.v)
-                    r.delay.v[at] = (uint16_t)b->col[1][b->stride[1] ? k : 0];
-                for (int e = 0; e < ne; e++)
-                    if (r.extra[e].v)
-                        r.extra[e].v[at] = b->col[2 + e][b->stride[2 + e] ? k : 0];
-                c++;
-            }
-            at++;
-        }
-    }
-    r.off[r.n_src] = at;
+    merged_offsets(old, &r, cursor);
+    scatter_new(&r, b, in, m, lo, ne, cursor);
+    merge_old(&r, old, ne);
     r.n = total;
-    rv__free(ord);
-    rv__free(start);
+    rv__free(cursor);
+    rv__free(owned);
     *out = r;
     return 0;
 }

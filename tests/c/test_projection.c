@@ -4,7 +4,8 @@
  *
  *   - canonical order: sorted by presynaptic index, then postsynaptic
  *     index, creation order among multapses, across several connect calls
- *     and runs; multapses are kept;
+ *     and runs; multapses are kept; large random batches (merged straight
+ *     into the rows, ordered by target or not) on several threads keep it;
  *   - delays are rounded to the grid and read back in ms; defaults;
  *   - weights onto conductance-based receptors must be >= 0;
  *   - rv_proj_set: NaN entries leave their connection alone; a new delay
@@ -83,6 +84,73 @@ static void canonical_order(void)
     /* a zero-length connect is a no-op, even with NULL arrays */
     OK(sim, rv_proj_connect(sim, proj, 0, NULL, NULL, NULL, 0));
     CHECK(proj_size(sim, proj) == 10);
+    rv_sim_free(sim);
+}
+
+/* The order of (pre, post, creation) triples, for qsort. */
+static int by_pre_post_creation(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    for (int k = 0; k < 3; k++)
+        if (a[k] != b[k])
+            return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+/* Batches large enough to be merged straight into the rows, some ordered
+ * by target and some not, on three threads: the rows hold exactly the
+ * connections in canonical order (weights tell the creation order), with
+ * their delays. */
+static void large_batches_merge_in_order(void)
+{
+    enum { N_PRE = 300, N_POST = 200, BATCH = 70000, N_BATCHES = 4 };
+    const int64_t total = (int64_t)BATCH * N_BATCHES;
+    rv_sim *sim = sim_new(DT, 3);
+    int32_t a = pop_new(sim, "IF_curr_exp", N_PRE), b = pop_new(sim, "IF_curr_exp", N_POST);
+    int32_t proj;
+    OK(sim, rv_proj_create(sim, a, b, "excitatory", "StaticSynapse", &proj));
+    uint32_t *pre = calloc(BATCH, sizeof *pre), *post = calloc(BATCH, sizeof *post);
+    uint32_t *want = calloc((size_t)total * 3, sizeof *want);
+    double *w = calloc(BATCH, sizeof *w), *d = calloc(BATCH, sizeof *d);
+    uint32_t *gp = calloc((size_t)total, sizeof *gp), *gq = calloc((size_t)total, sizeof *gq);
+    double *gw = calloc((size_t)total, sizeof *gw), *gd = calloc((size_t)total, sizeof *gd);
+    uint64_t x = 12345;
+    for (int batch = 0; batch < N_BATCHES; batch++) {
+        int sorted = batch != 1;   /* the second batch in random target order */
+        for (int64_t k = 0; k < BATCH; k++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            pre[k] = (uint32_t)((x >> 33) % N_PRE);
+            post[k] = sorted ? (uint32_t)(k * N_POST / BATCH) : (uint32_t)((x >> 13) % N_POST);
+            int64_t id = (int64_t)batch * BATCH + k;
+            w[k] = (double)id;
+            d[k] = DT * (double)(1 + id % 7);
+            want[3 * id] = pre[k];
+            want[3 * id + 1] = post[k];
+            want[3 * id + 2] = (uint32_t)id;
+        }
+        rv_values v[2] = {{"weight", w, BATCH}, {"delay", d, BATCH}};
+        OK(sim, rv_proj_connect(sim, proj, BATCH, pre, post, v, 2));
+        if (batch == 2)
+            OK(sim, rv_sim_run_until(sim, 1.0));   /* rows made before the last batch */
+    }
+    qsort(want, (size_t)total, 3 * sizeof *want, by_pre_post_creation);
+    CHECK(read_proj(sim, proj, gp, gq, gw, gd, total) == total);
+    int64_t wrong = 0;
+    for (int64_t k = 0; k < total; k++) {
+        uint32_t id = want[3 * k + 2];
+        wrong += gp[k] != want[3 * k] || gq[k] != want[3 * k + 1] || gw[k] != (double)id
+                 || fabs(gd[k] - DT * (double)(1 + id % 7)) > 1e-9;
+    }
+    CHECK(wrong == 0);
+    free(pre);
+    free(post);
+    free(want);
+    free(w);
+    free(d);
+    free(gp);
+    free(gq);
+    free(gw);
+    free(gd);
     rv_sim_free(sim);
 }
 
@@ -399,6 +467,7 @@ static void memory_and_layout(void)
 int main(void)
 {
     canonical_order();
+    large_batches_merge_in_order();
     delays_on_the_grid();
     weight_sign_rule();
     set_with_nan_entries();
