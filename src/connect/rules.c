@@ -491,6 +491,8 @@ static rv_status collect_batch(rule_run *r, int64_t key_gid, const int64_t *pre_
                                const int64_t *post_pos, int64_t n)
 {
     (void)key_gid;
+    if (n == 0)   /* an empty batch: gen_pre may still be NULL */
+        return RV_OK;
     collect_ctx *c = r->sink_ctx;
     rv_sim *sim = c->sim;
     int64_t *count = &c->count;
