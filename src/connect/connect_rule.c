@@ -410,7 +410,8 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
     int64_t np = 0, nq = 0;
     if (!(st = list_of(sim, fn, sim->pops[p->pre], pre_idx, n_pre, &pre_index, &pre_gid, &np))
         && !(st = list_of(sim, fn, sim->pops[p->post], post_idx, n_post, &post_index, &post_gid,
-                          &nq)))
+                          &nq))
+        && !(st = rv__rule_check_count(sim, fn, rule, np, nq)))
         st = connect_lists(sim, fn, p, rule, pre_index, pre_gid, np, post_index, post_gid, nq,
                            specs, n_specs, slot);
     rv__free(pre_index);

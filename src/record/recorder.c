@@ -479,7 +479,8 @@ rv_status rv_rec_set_interval(rv_sim *sim, int32_t pop, double interval)
     if (st)
         return st;
     double steps = interval / sim->dt;
-    int64_t k = rv__to_i64(round(steps));   /* saturates: a huge interval is then rejected */
+    /* range-checked before the conversion: a plain cast of a huge value is undefined */
+    int64_t k = steps >= 0.5 && steps < RV__MAX_EXACT_INT ? (int64_t)round(steps) : 0;
     if (k < 1 || fabs(steps - (double)k) > 1e-9 * fmax(1.0, steps))
         return rv__fail(sim, RV_ERR_VALUE,
                         "%s: sampling interval %g ms must be a positive multiple of dt = %g ms",

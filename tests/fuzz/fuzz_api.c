@@ -44,10 +44,6 @@ static uint8_t u8(reader *r)
     return *r->p++;
 }
 
-static uint16_t u16(reader *r)
-{
-    return (uint16_t)(u8(r) | (u8(r) << 8));
-}
 
 static uint64_t u64(reader *r)
 {
