@@ -417,11 +417,12 @@ rv_status rv__rule_check_count(rv_sim *sim, const char *fn, const rv_rule *rule,
     case RV_RULE_ALL_TO_ALL:
         made = (double)n_pre * (double)n_post;
         break;
+    /* n itself too: a column of n is drawn even where the list is empty */
     case RV_RULE_FIXED_NUMBER_PRE:
-        made = (double)rule->n * (double)n_post;
+        made = fmax((double)rule->n, (double)rule->n * (double)n_post);
         break;
     case RV_RULE_FIXED_NUMBER_POST:
-        made = (double)rule->n * (double)n_pre;
+        made = fmax((double)rule->n, (double)rule->n * (double)n_pre);
         break;
     case RV_RULE_FIXED_TOTAL_NUMBER:
         made = (double)rule->n;

@@ -97,11 +97,12 @@ enum { V, G_E, G_I, M, H, N, CROSSED, H_NEXT };
  * a state that cannot be integrated (NaN) does not stall the run. */
 #define H_MIN 1e-9
 /* Trial steps (accepted or rejected) one neuron may take in one time step.
- * An action potential at dt = 0.1 ms takes a few tens; a state so stiff
+ * An action potential at dt = 0.1 ms takes a few tens, and g_e = 1e5 uS
+ * (ten million times a usual synapse) a few thousand; a state so stiff
  * that it needs more (an absurd conductance, say) would otherwise take up
  * to 1/H_MIN steps, which is a hang: past the limit the neuron is reported
  * (rv__model_fault) and the run stops. */
-#define MAX_SUBSTEPS 10000
+#define MAX_SUBSTEPS 100000
 
 static const rv__param_desc params[] = {
     {"gbar_Na", "uS", 20.0, RV__NONNEG},    {"gbar_K", "uS", 6.0, RV__NONNEG},
@@ -266,7 +267,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
         int up = advance(&y, &ge, &gi, &s[H_NEXT][i], ctx->dt, q[TAU_SYN_E][i],
                          q[TAU_SYN_I][i], &c, c.v_off + 30.0);
         if (up < 0) {
-            rv__model_fault(ctx, i, "v", "needed more than 10000 adaptive sub-steps in one "
+            rv__model_fault(ctx, i, "v", "needed more than 100000 adaptive sub-steps in one "
                             "time step (MAX_SUBSTEPS)");
             up = 0;
         }

@@ -20,7 +20,7 @@ static void test_hh_extreme_conductance(void)
     int32_t other = pop_new(sim, "IF_curr_exp", 2);
     int32_t hh = pop_new(sim, "HH_cond_exp", 3);
     int64_t idx = 1;
-    double g = 1e6;   /* uS: a membrane time constant of ~1e-10 ms */
+    double g = 1e9;   /* uS: a membrane time constant of ~1e-13 ms */
     OK(sim, rv_pop_set_initial(sim, hh, "gsyn_exc", &idx, 1, &g, 1));
     FAILS(sim, RV_ERR_VALUE, rv_sim_run_until(sim, 5.0));
     const char *msg = rv_sim_errmsg(sim);

@@ -75,6 +75,16 @@ static double dbl(reader *r)
     return x;
 }
 
+/* Sizes a correct library may well accept but that would take gigabytes
+ * (2^31 neurons) are brought down to LEGIT_BIG: they find nothing but the
+ * fuzzer's memory limit.  Absurd ones (above 2^32) are passed through. */
+#define LEGIT_BIG 2000
+
+static int64_t tame(int64_t n)
+{
+    return n > LEGIT_BIG && n <= (int64_t)UINT32_MAX ? LEGIT_BIG : n;
+}
+
 /* A count or index: mostly small, sometimes absurd. */
 static int64_t count(reader *r)
 {
@@ -211,7 +221,7 @@ static void op(reader *r, world *w)
     case 0: {   /* a population of a built-in model */
         int nm = rv_model_count();
         int32_t pop;
-        rv_status st = rv_pop_create(sim, rv_model_name(u8(r) % nm), count(r), &pop);
+        rv_status st = rv_pop_create(sim, rv_model_name(u8(r) % nm), tame(count(r)), &pop);
         check(sim, st, "rv_pop_create");
         if (!st)
             w->n_pops++;
@@ -226,7 +236,7 @@ static void op(reader *r, world *w)
         }
         int32_t pop;
         rv_status st = rv_pop_create_composed(sim, (u8(r) & 1) ? "AdExp" : "LIF", nr, names,
-                                              kinds, count(r), &pop);
+                                              kinds, tame(count(r)), &pop);
         check(sim, st, "rv_pop_create_composed");
         if (!st)
             w->n_pops++;
@@ -282,7 +292,7 @@ static void op(reader *r, world *w)
     }
     case 6: {   /* a connection rule */
         int32_t proj = pick(r, w->n_projs);
-        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = count(r),
+        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = tame(count(r)),
                         .allow_self = u8(r) & 1, .with_replacement = u8(r) & 1,
                         .stream = u8(r)};
         const int64_t *pre = indices(r, ibuf, &n_idx);
@@ -460,7 +470,7 @@ static void op(reader *r, world *w)
         break;
     }
     case 20: {   /* rv_rule_generate over gids */
-        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = count(r),
+        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = tame(count(r)),
                         .allow_self = u8(r) & 1, .with_replacement = u8(r) & 1,
                         .stream = u8(r)};
         const int64_t *pre = indices(r, ibuf, &n_idx);
