@@ -305,8 +305,9 @@ static void op(reader *r, world *w)
         /* A matrix must cover the rule's pre x post lists; the harness only
            has 16 values, so a matrix spec over larger lists is dropped. */
         for (int k = 0; k < ns; k++)
-            if (specs[k].kind == RV_DIST_MATRIX && specs[k].matrix && (!pre || !post
-                                                                       || n_idx * n_idx2 > 16))
+            if (specs[k].kind == RV_DIST_MATRIX && specs[k].matrix
+                && (!pre || !post || n_idx < 0 || n_idx2 < 0 || n_idx > 16 || n_idx2 > 16
+                    || n_idx * n_idx2 > 16))
                 specs[k].kind = RV_DIST_CONSTANT;
         check(sim, rv_proj_connect_rule(sim, proj, &rule, pre, n_idx, post, n_idx2, specs, ns),
               "rv_proj_connect_rule");
