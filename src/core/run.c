@@ -153,13 +153,14 @@ static void note_failure(rv__shard *sh, const rv__pop *p, int64_t index, const c
     sh->failed = 1;
 }
 
-/* Whether every public state variable of the shard's neurons is finite,
- * checked once per slice rather than in the models' loops: a NaN or an
- * infinity never crosses a threshold, so it would otherwise stay silently
- * in the state for the rest of the run.  One pass over each variable per
- * slice, written so that the compiler can vectorise it. */
+/* The reason check_finite gives (compared by address in fail_neuron). */
 static const char NOT_FINITE[] = "is not finite";
 
+/* Whether every public state variable of the shard's neurons is finite,
+ * checked once per slice rather than in the models' loops: a NaN never
+ * crosses a threshold, so it would otherwise stay silently in the state for
+ * the rest of the run.  One pass over each variable per slice, written so
+ * that the compiler can vectorise it. */
 static void check_finite(rv_sim *sim, int s, int64_t slice_end)
 {
     rv__shard *sh = &sim->shards[s];
