@@ -134,6 +134,66 @@ typedef struct world {
     int32_t n_pops, n_projs, n_cs;
 } world;
 
+/* What a failed call must not have changed: the counts of objects, the
+ * clock and the connections. */
+typedef struct snapshot {
+    rv_sim_info info;
+    int64_t connections;
+} snapshot;
+
+static snapshot take_snapshot(rv_sim *sim)
+{
+    snapshot s;
+    memset(&s, 0, sizeof s);
+    if (!sim || rv_sim_get_info(sim, &s.info))
+        return s;
+    for (int32_t k = 0; k < s.info.n_projections; k++) {
+        int64_t n = 0;
+        rv_proj_size(sim, k, &n);
+        s.connections += n;
+    }
+    rv_sim_get_info(sim, &s.info);   /* the calls above clear the message, nothing else */
+    return s;
+}
+
+static int same_snapshot(const snapshot *a, const snapshot *b)
+{
+    return a->info.n_neurons == b->info.n_neurons
+           && a->info.n_populations == b->info.n_populations
+           && a->info.n_projections == b->info.n_projections
+           && a->info.n_current_sources == b->info.n_current_sources
+           && a->info.step == b->info.step && a->connections == b->connections
+           && a->info.dt == b->info.dt && a->info.seed == b->info.seed
+           && a->info.n_threads == b->info.n_threads;
+}
+
+static snapshot before;   /* taken by CALL before each call */
+
+static void check(rv_sim *sim, rv_status st, const char *call);
+
+/* The contract checked, and, when the call failed (other than a run, which
+ * may fail part-way), nothing of the snapshot `before` changed. */
+static void checked(rv_sim *sim, rv_status st, const char *call)
+{
+    check(sim, st, call);
+    if (st == RV_OK || strcmp(call, "rv_sim_run_until") == 0)
+        return;
+    snapshot after = take_snapshot(sim);
+    if (!same_snapshot(&before, &after)) {
+        fprintf(stderr, "%s failed with %s but changed the simulation\n", call,
+                rv_status_name(st));
+        abort();
+    }
+}
+
+/* A call on sim, its snapshot taken first. */
+#define CALL(sim, expr, name)                                                  \
+    do {                                                                       \
+        before = take_snapshot(sim);                                           \
+        checked(sim, (expr), name);                                            \
+    } while (0)
+
+
 static int32_t pick(reader *r, int32_t n)
 {
     uint8_t b = u8(r);
@@ -221,8 +281,9 @@ static void op(reader *r, world *w)
     case 0: {   /* a population of a built-in model */
         int nm = rv_model_count();
         int32_t pop;
+        before = take_snapshot(sim);
         rv_status st = rv_pop_create(sim, rv_model_name(u8(r) % nm), tame(count(r)), &pop);
-        check(sim, st, "rv_pop_create");
+        checked(sim, st, "rv_pop_create");
         if (!st)
             w->n_pops++;
         break;
@@ -235,9 +296,10 @@ static void op(reader *r, world *w)
             kinds[k] = RECEPTOR_KINDS[u8(r) % N_OF(RECEPTOR_KINDS)];
         }
         int32_t pop;
+        before = take_snapshot(sim);
         rv_status st = rv_pop_create_composed(sim, (u8(r) & 1) ? "AdExp" : "LIF", nr, names,
                                               kinds, tame(count(r)), &pop);
-        check(sim, st, "rv_pop_create_composed");
+        checked(sim, st, "rv_pop_create_composed");
         if (!st)
             w->n_pops++;
         break;
@@ -247,7 +309,7 @@ static void op(reader *r, world *w)
         const char *name = model_param_name(r, w, pop, 0);
         const int64_t *idx = indices(r, ibuf, &n_idx);
         values(r, vbuf, &n_val);
-        check(sim, rv_pop_set_param(sim, pop, name, idx, n_idx, vbuf, n_val), "rv_pop_set_param");
+        CALL(sim, rv_pop_set_param(sim, pop, name, idx, n_idx, vbuf, n_val), "rv_pop_set_param");
         break;
     }
     case 3: {
@@ -255,15 +317,16 @@ static void op(reader *r, world *w)
         const char *name = model_param_name(r, w, pop, 1);
         const int64_t *idx = indices(r, ibuf, &n_idx);
         values(r, vbuf, &n_val);
-        check(sim, rv_pop_set_initial(sim, pop, name, idx, n_idx, vbuf, n_val),
+        CALL(sim, rv_pop_set_initial(sim, pop, name, idx, n_idx, vbuf, n_val),
               "rv_pop_set_initial");
         break;
     }
     case 4: {
         int32_t pre = pick(r, w->n_pops), post = pick(r, w->n_pops), proj;
+        before = take_snapshot(sim);
         rv_status st = rv_proj_create(sim, pre, post, receptor_name(r, w, post),
                                       SYNAPSES[u8(r) % N_OF(SYNAPSES)], &proj);
-        check(sim, st, "rv_proj_create");
+        checked(sim, st, "rv_proj_create");
         if (!st)
             w->n_projs++;
         break;
@@ -287,7 +350,7 @@ static void op(reader *r, world *w)
         int64_t n_pass = (u8(r) == 0xFF) ? count(r) : n;
         if (n_pass > n)
             n_pass = n;   /* the arrays hold n: a larger n would read past them */
-        check(sim, rv_proj_connect(sim, proj, n_pass, pre, post, pv, np), "rv_proj_connect");
+        CALL(sim, rv_proj_connect(sim, proj, n_pass, pre, post, pv, np), "rv_proj_connect");
         break;
     }
     case 6: {   /* a connection rule */
@@ -309,7 +372,7 @@ static void op(reader *r, world *w)
                 && (!pre || !post || n_idx < 0 || n_idx2 < 0 || n_idx > 16 || n_idx2 > 16
                     || n_idx * n_idx2 > 16))
                 specs[k].kind = RV_DIST_CONSTANT;
-        check(sim, rv_proj_connect_rule(sim, proj, &rule, pre, n_idx, post, n_idx2, specs, ns),
+        CALL(sim, rv_proj_connect_rule(sim, proj, &rule, pre, n_idx, post, n_idx2, specs, ns),
               "rv_proj_connect_rule");
         break;
     }
@@ -320,43 +383,44 @@ static void op(reader *r, world *w)
         if (s.kind == RV_DIST_MATRIX)
             s.matrix = NULL;
         int64_t n = u8(r) % (MAX_LIST + 1);
-        check(sim, rv_random_fill(sim, &s, u8(r), u8(r), n, vbuf), "rv_random_fill");
+        CALL(sim, rv_random_fill(sim, &s, u8(r), u8(r), n, vbuf), "rv_random_fill");
         break;
     }
     case 8: {
         int32_t pop = pick(r, w->n_pops);
         const char *var = model_param_name(r, w, pop, 1);
         const int64_t *idx = indices(r, ibuf, &n_idx);
-        check(sim, rv_rec_set(sim, pop, var, idx, n_idx, u8(r) & 1), "rv_rec_set");
+        CALL(sim, rv_rec_set(sim, pop, var, idx, n_idx, u8(r) & 1), "rv_rec_set");
         break;
     }
     case 9: {
         int32_t pop = pick(r, w->n_pops);
-        check(sim, rv_rec_set_interval(sim, pop, dbl(r)), "rv_rec_set_interval");
+        CALL(sim, rv_rec_set_interval(sim, pop, dbl(r)), "rv_rec_set_interval");
         break;
     }
     case 10: {   /* run a few steps, or to an awkward time */
         rv_sim_info info;
-        check(sim, rv_sim_get_info(sim, &info), "rv_sim_get_info");
+        CALL(sim, rv_sim_get_info(sim, &info), "rv_sim_get_info");
         uint8_t b = u8(r);
         double t = b < 0xF0 ? info.t + (b % (MAX_RUN_STEPS + 1)) * info.dt : -dbl(r);
-        check(sim, rv_sim_run_until(sim, t), "rv_sim_run_until");
+        CALL(sim, rv_sim_run_until(sim, t), "rv_sim_run_until");
         break;
     }
     case 11:
-        check(sim, rv_sim_reset(sim), "rv_sim_reset");
+        CALL(sim, rv_sim_reset(sim), "rv_sim_reset");
         break;
     case 12: {
         int32_t cs;
+        before = take_snapshot(sim);
         rv_status st = rv_cs_create(sim, CS_MODELS[u8(r) % N_OF(CS_MODELS)], &cs);
-        check(sim, st, "rv_cs_create");
+        checked(sim, st, "rv_cs_create");
         if (!st)
             w->n_cs++;
         break;
     }
     case 13: {
         int32_t cs = pick(r, w->n_cs);
-        check(sim, rv_cs_set(sim, cs, CS_PARAMS[u8(r) % N_OF(CS_PARAMS)], dbl(r)), "rv_cs_set");
+        CALL(sim, rv_cs_set(sim, cs, CS_PARAMS[u8(r) % N_OF(CS_PARAMS)], dbl(r)), "rv_cs_set");
         break;
     }
     case 14: {
@@ -365,21 +429,21 @@ static void op(reader *r, world *w)
         values(r, vbuf, &n_val);
         for (int64_t k = 0; k < n_val; k++)
             amp[k] = dbl(r);
-        check(sim, rv_cs_set_steps(sim, cs, vbuf, amp, n_val), "rv_cs_set_steps");
+        CALL(sim, rv_cs_set_steps(sim, cs, vbuf, amp, n_val), "rv_cs_set_steps");
         break;
     }
     case 15: {
         int32_t cs = pick(r, w->n_cs), pop = pick(r, w->n_pops);
         const int64_t *idx = indices(r, ibuf, &n_idx);
-        check(sim, rv_cs_inject(sim, cs, pop, idx, n_idx), "rv_cs_inject");
-        check(sim, rv_cs_record(sim, cs, u8(r) & 1), "rv_cs_record");
+        CALL(sim, rv_cs_inject(sim, cs, pop, idx, n_idx), "rv_cs_inject");
+        CALL(sim, rv_cs_record(sim, cs, u8(r) & 1), "rv_cs_record");
         break;
     }
     case 16: {   /* timing, seed, threads */
         double dt = dbl(r), lo = dbl(r), hi = dbl(r);
-        check(sim, rv_sim_set_timing(sim, dt, lo, hi), "rv_sim_set_timing");
-        check(sim, rv_sim_set_seed(sim, u64(r)), "rv_sim_set_seed");
-        check(sim, rv_sim_set_threads(sim, (int)(int8_t)u8(r) % 5), "rv_sim_set_threads");
+        CALL(sim, rv_sim_set_timing(sim, dt, lo, hi), "rv_sim_set_timing");
+        CALL(sim, rv_sim_set_seed(sim, u64(r)), "rv_sim_set_seed");
+        CALL(sim, rv_sim_set_threads(sim, (int)(int8_t)u8(r) % 5), "rv_sim_set_threads");
         break;
     }
     case 17: {   /* spike times or array parameters, one list per neuron */
@@ -398,7 +462,7 @@ static void op(reader *r, world *w)
             idx[k] = count(r);
         const int64_t *ip = (u8(r) & 1) ? NULL : idx;
         if (u8(r) & 1)
-            check(sim, rv_pop_set_spike_times(sim, pop, ip, n, off, t),
+            CALL(sim, rv_pop_set_spike_times(sim, pop, ip, n, off, t),
                   "rv_pop_set_spike_times");
         else
             check(sim,
@@ -418,30 +482,30 @@ static void op(reader *r, world *w)
             size = pi.size;
         int64_t addressed = idx ? n_idx : size;
         if (addressed >= 0 && addressed <= MAX_LIST) {
-            check(sim, rv_pop_get_state(sim, pop, var, idx, n_idx, out), "rv_pop_get_state");
-            check(sim, rv_pop_get_initial(sim, pop, var, idx, n_idx, out), "rv_pop_get_initial");
-            check(sim, rv_pop_get_param(sim, pop, model_param_name(r, w, pop, 0), idx, n_idx, out),
+            CALL(sim, rv_pop_get_state(sim, pop, var, idx, n_idx, out), "rv_pop_get_state");
+            CALL(sim, rv_pop_get_initial(sim, pop, var, idx, n_idx, out), "rv_pop_get_initial");
+            CALL(sim, rv_pop_get_param(sim, pop, model_param_name(r, w, pop, 0), idx, n_idx, out),
                   "rv_pop_get_param");
             int64_t counts[MAX_LIST];
-            check(sim, rv_rec_spike_counts(sim, pop, idx, n_idx, counts), "rv_rec_spike_counts");
+            CALL(sim, rv_rec_spike_counts(sim, pop, idx, n_idx, counts), "rv_rec_spike_counts");
         }
         int64_t n_s;
         const uint32_t *si;
         const double *st;
-        check(sim, rv_rec_get_spikes(sim, pop, &n_s, &si, &st), "rv_rec_get_spikes");
+        CALL(sim, rv_rec_get_spikes(sim, pop, &n_s, &si, &st), "rv_rec_get_spikes");
         double t0, interval;
         rv_status s2 = rv_rec_get_signal_info(sim, pop, var, &n_s, &t0, &interval);
         check(sim, s2, "rv_rec_get_signal_info");
         if (!s2 && idx && n_idx >= 0 && n_s * n_idx <= MAX_LIST * MAX_LIST)
-            check(sim, rv_rec_get_signal(sim, pop, var, idx, n_idx, out), "rv_rec_get_signal");
+            CALL(sim, rv_rec_get_signal(sim, pop, var, idx, n_idx, out), "rv_rec_get_signal");
         int64_t n_t;
-        check(sim, rv_pop_get_spike_times(sim, pop, count(r), out, MAX_LIST, &n_t),
+        CALL(sim, rv_pop_get_spike_times(sim, pop, count(r), out, MAX_LIST, &n_t),
               "rv_pop_get_spike_times");
-        check(sim, rv_pop_get_array_param(sim, pop, ARRAY_PARAMS[u8(r) % N_OF(ARRAY_PARAMS)],
+        CALL(sim, rv_pop_get_array_param(sim, pop, ARRAY_PARAMS[u8(r) % N_OF(ARRAY_PARAMS)],
                                           count(r), out, MAX_LIST, &n_t),
               "rv_pop_get_array_param");
         if (u8(r) & 1)
-            check(sim, rv_rec_clear(sim, pop), "rv_rec_clear");
+            CALL(sim, rv_rec_clear(sim, pop), "rv_rec_clear");
         break;
     }
     case 19: {   /* reads and writes of a projection */
@@ -450,20 +514,20 @@ static void op(reader *r, world *w)
         rv_status st = rv_proj_size(sim, proj, &n);
         check(sim, st, "rv_proj_size");
         int64_t bytes;
-        check(sim, rv_proj_memory(sim, proj, &bytes), "rv_proj_memory");
+        CALL(sim, rv_proj_memory(sim, proj, &bytes), "rv_proj_memory");
         if (st || n > 4096)
             break;
         uint32_t *pre = malloc(sizeof *pre * (size_t)(n + 1));
         uint32_t *post = malloc(sizeof *post * (size_t)(n + 1));
         double *v = malloc(sizeof *v * (size_t)(n + 1));
         if (pre && post && v) {
-            check(sim, rv_proj_get_pairs(sim, proj, pre, post), "rv_proj_get_pairs");
+            CALL(sim, rv_proj_get_pairs(sim, proj, pre, post), "rv_proj_get_pairs");
             const char *name = SYN_PARAMS[u8(r) % N_OF(SYN_PARAMS)];
-            check(sim, rv_proj_get(sim, proj, name, v), "rv_proj_get");
+            CALL(sim, rv_proj_get(sim, proj, name, v), "rv_proj_get");
             int64_t nv = (u8(r) & 1) ? 1 : n;
             for (int64_t k = 0; k < nv; k++)
                 v[k] = dbl(r);
-            check(sim, rv_proj_set(sim, proj, name, v, nv), "rv_proj_set");
+            CALL(sim, rv_proj_set(sim, proj, name, v, nv), "rv_proj_set");
         }
         free(pre);
         free(post);
@@ -478,7 +542,7 @@ static void op(reader *r, world *w)
         const int64_t *post = indices(r, ibuf2, &n_idx2);
         int64_t n_out;
         const int64_t *pp, *qp;
-        check(sim, rv_rule_generate(sim, &rule, pre, n_idx, post, n_idx2, &n_out, &pp, &qp),
+        CALL(sim, rv_rule_generate(sim, &rule, pre, n_idx, post, n_idx2, &n_out, &pp, &qp),
               "rv_rule_generate");
         break;
     }
@@ -487,9 +551,9 @@ static void op(reader *r, world *w)
         double v, times[8], amps[8];
         int64_t n;
         const double *trace;
-        check(sim, rv_cs_get(sim, cs, CS_PARAMS[u8(r) % N_OF(CS_PARAMS)], &v), "rv_cs_get");
-        check(sim, rv_cs_get_steps(sim, cs, times, amps, 8, &n), "rv_cs_get_steps");
-        check(sim, rv_cs_get_trace(sim, cs, &trace, &n), "rv_cs_get_trace");
+        CALL(sim, rv_cs_get(sim, cs, CS_PARAMS[u8(r) % N_OF(CS_PARAMS)], &v), "rv_cs_get");
+        CALL(sim, rv_cs_get_steps(sim, cs, times, amps, 8, &n), "rv_cs_get_steps");
+        CALL(sim, rv_cs_get_trace(sim, cs, &trace, &n), "rv_cs_get_trace");
         break;
     }
     case 22: {   /* model tables */
@@ -509,11 +573,11 @@ static void op(reader *r, world *w)
     }
     default: {   /* NULL arguments where pointers are required */
         int32_t h;
-        check(sim, rv_pop_create(sim, NULL, 1, &h), "rv_pop_create(NULL)");
-        check(sim, rv_pop_create(sim, "IF_curr_exp", 1, NULL), "rv_pop_create(out NULL)");
-        check(sim, rv_proj_connect(sim, 0, 1, NULL, NULL, NULL, 0), "rv_proj_connect(NULL)");
-        check(sim, rv_random_fill(sim, NULL, 0, 0, 1, vbuf), "rv_random_fill(NULL)");
-        check(sim, rv_sim_get_info(sim, NULL), "rv_sim_get_info(NULL)");
+        CALL(sim, rv_pop_create(sim, NULL, 1, &h), "rv_pop_create(NULL)");
+        CALL(sim, rv_pop_create(sim, "IF_curr_exp", 1, NULL), "rv_pop_create(out NULL)");
+        CALL(sim, rv_proj_connect(sim, 0, 1, NULL, NULL, NULL, 0), "rv_proj_connect(NULL)");
+        CALL(sim, rv_random_fill(sim, NULL, 0, 0, 1, vbuf), "rv_random_fill(NULL)");
+        CALL(sim, rv_sim_get_info(sim, NULL), "rv_sim_get_info(NULL)");
         break;
     }
     }
