@@ -124,7 +124,18 @@ rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out);
 /* Advances the simulation until t >= t_stop (t_stop is rounded to the
  * nearest step).  A target within dt/2 of now is a no-op; an earlier target
  * is RV_ERR_VALUE.  The first run after building or changing the network
- * prepares it (checks parameters, computes propagators, sorts synapses). */
+ * prepares it (checks parameters, computes propagators, sorts synapses).
+ *
+ * A run can fail part-way, the one exception to "on failure nothing has
+ * changed": with RV_ERR_VALUE when a neuron cannot be advanced (a state
+ * variable is NaN or infinite, checked at the end of every min-delay
+ * slice, or an adaptive integrator needs more sub-steps than its stated
+ * limit; the message names the population, neuron, variable and time), or
+ * with RV_ERR_NOMEM when memory for spikes or recorded data runs out.  The
+ * simulation then stands at the end of the last complete slice (the time
+ * rv_sim_get_info reports), with the data recorded up to it; spikes of the
+ * failed slice may be missing.  rv_sim_reset() always recovers: a new run
+ * from t = 0 gives the results of a run that never failed. */
 rv_status rv_sim_run_until(rv_sim *sim, double t_stop);
 /* Returns to t = 0 with every state variable at its initial value, empty
  * spike queues, and random streams rewound, so that runs repeat bit for bit.

@@ -95,7 +95,7 @@ static rv_status add_connections(rule_run *r, int64_t key_gid, const int64_t *pr
         /* check (and for delays convert) the values */
         for (int64_t i = 0; i < n; i++) {
             if (c == 1) {
-                double steps = isfinite(v[i]) ? (double)llround(v[i] / dt) : -1;
+                double steps = isfinite(v[i]) ? round(v[i] / dt) : -1;
                 if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS))
                     return rv__rule_fail(r, RV_ERR_VALUE,
                                          "%s: a delay of %g ms was drawn; delays must lie in "
@@ -137,7 +137,7 @@ static rv_status constant_values(rv_sim *sim, const char *fn, const rv__proj *p,
         double x = specs[k].p[0];
         int c = slot[k];
         if (c == 1) {
-            double steps = isfinite(x) ? (double)llround(x / sim->dt) : -1;
+            double steps = isfinite(x) ? round(x / sim->dt) : -1;
             if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS))
                 return rv__fail(sim, RV_ERR_VALUE,
                                 "%s: delay %g ms is invalid; delays must lie in [dt, %d dt] = "
@@ -157,14 +157,17 @@ static rv_status constant_values(rv_sim *sim, const char *fn, const rv__proj *p,
     return RV_OK;
 }
 
-/* A shard batch as a batch of connections. */
+/* A shard batch as a batch of connections.  An empty batch gets pointers
+ * to a dummy entry rather than NULL: the rows code offsets them (b->pre + 0),
+ * which is undefined on a null pointer. */
 static rv__batch as_batch(const shard_batch *sb, const constants *cv, int ncol)
 {
+    static const uint32_t no_index[1] = {0};
     rv__batch b;
     memset(&b, 0, sizeof b);
     b.n = sb->n;
-    b.pre = sb->pre;
-    b.post = sb->post;
+    b.pre = sb->pre ? sb->pre : no_index;
+    b.post = sb->post ? sb->post : no_index;
     for (int c = 0; c < ncol; c++) {
         b.col[c] = sb->val[c] ? sb->val[c] : &cv->value[c];
         b.stride[c] = sb->val[c] != NULL;
@@ -407,7 +410,8 @@ rv_status rv_proj_connect_rule(rv_sim *sim, int32_t proj, const rv_rule *rule,
     int64_t np = 0, nq = 0;
     if (!(st = list_of(sim, fn, sim->pops[p->pre], pre_idx, n_pre, &pre_index, &pre_gid, &np))
         && !(st = list_of(sim, fn, sim->pops[p->post], post_idx, n_post, &post_index, &post_gid,
-                          &nq)))
+                          &nq))
+        && !(st = rv__rule_check_count(sim, fn, rule, np, nq)))
         st = connect_lists(sim, fn, p, rule, pre_index, pre_gid, np, post_index, post_gid, nq,
                            specs, n_specs, slot);
     rv__free(pre_index);

@@ -48,6 +48,10 @@ rv_status rv__rule_fail(rule_run *r, rv_status status, const char *fmt, ...)
 
 /* Checks a rule's kind and numbers. */
 rv_status rv__rule_check(rv_sim *sim, const char *fn, const rv_rule *rule);
+/* RV_ERR_LIMIT when the rule would make more connections than a projection
+ * holds, from the list sizes alone. */
+rv_status rv__rule_check_count(rv_sim *sim, const char *fn, const rv_rule *rule, int64_t n_pre,
+                               int64_t n_post);
 /* Whether the rule makes its connections column by column (by target),
  * each column from its own stream: then shards make their own columns. */
 int rv__rule_by_target(const rv_rule *rule);

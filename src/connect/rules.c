@@ -403,6 +403,42 @@ rv_status rv__rule_check(rv_sim *sim, const char *fn, const rv_rule *rule)
     return rv__fail(sim, RV_ERR_VALUE, "%s: unknown rule kind %d", fn, (int)rule->kind);
 }
 
+/* Most connections one application of a rule may make: what one projection
+ * holds.  Checked from the list sizes before anything is allocated, so that
+ * an absurd request is a clear RV_ERR_LIMIT instead of an attempt to
+ * allocate terabytes. */
+#define MAX_RULE_CONNECTIONS ((double)UINT32_MAX)
+
+rv_status rv__rule_check_count(rv_sim *sim, const char *fn, const rv_rule *rule, int64_t n_pre,
+                               int64_t n_post)
+{
+    double made;   /* exact or an upper bound; in double so that it cannot overflow */
+    switch (rule->kind) {
+    case RV_RULE_ALL_TO_ALL:
+        made = (double)n_pre * (double)n_post;
+        break;
+    /* n itself too: a column of n is drawn even where the list is empty */
+    case RV_RULE_FIXED_NUMBER_PRE:
+        made = fmax((double)rule->n, (double)rule->n * (double)n_post);
+        break;
+    case RV_RULE_FIXED_NUMBER_POST:
+        made = fmax((double)rule->n, (double)rule->n * (double)n_pre);
+        break;
+    case RV_RULE_FIXED_TOTAL_NUMBER:
+        made = (double)rule->n;
+        break;
+    default:   /* one-to-one, fixed probability: checked on the connections made */
+        return RV_OK;
+    }
+    if (made > MAX_RULE_CONNECTIONS)
+        return rv__fail(sim, RV_ERR_LIMIT,
+                        "%s: the rule would make %.4g connections (%lld sources, %lld targets, "
+                        "n = %lld); at most %.0f are supported in one call", fn, made,
+                        (long long)n_pre, (long long)n_post, (long long)rule->n,
+                        MAX_RULE_CONNECTIONS);
+    return RV_OK;
+}
+
 int rv__rule_by_target(const rv_rule *rule)
 {
     return rule->kind != RV_RULE_FIXED_NUMBER_POST;
@@ -491,6 +527,8 @@ static rv_status collect_batch(rule_run *r, int64_t key_gid, const int64_t *pre_
                                const int64_t *post_pos, int64_t n)
 {
     (void)key_gid;
+    if (n == 0)   /* an empty batch: gen_pre may still be NULL */
+        return RV_OK;
     collect_ctx *c = r->sink_ctx;
     rv_sim *sim = c->sim;
     int64_t *count = &c->count;
@@ -523,6 +561,8 @@ rv_status rv_rule_generate(rv_sim *sim, const rv_rule *rule, const int64_t *pre_
         return rv__fail(sim, RV_ERR_NULL, "%s: a list or output pointer is NULL", fn);
     if (n_pre < 0 || n_post < 0)
         return rv__fail(sim, RV_ERR_SIZE, "%s: list sizes must be >= 0", fn);
+    if ((st = rv__rule_check_count(sim, fn, rule, n_pre, n_post)))
+        return st;
     for (int64_t k = 0; k < n_pre + n_post; k++) {
         int64_t g = k < n_pre ? pre_gids[k] : post_gids[k - n_pre];
         if (g < 0 || g >= sim->n_neurons)

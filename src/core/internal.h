@@ -31,6 +31,9 @@ void *rv__realloc_array(void *ptr, size_t count, size_t size);
 void rv__free(void *ptr);
 /* How many allocations (rv__calloc, rv__realloc_array) have been made. */
 int64_t rv__allocations(void);
+/* For tests: the k-th allocation from now (k >= 1) fails as if out of
+ * memory; k <= 0 turns the injection off.  Process-wide. */
+void rv__fail_allocation(int64_t k);
 /* Asks the system to back a large block with huge pages (Linux, where
  * transparent huge pages are on "madvise"): the input rings take random
  * writes over tens of megabytes, which on 4 KiB pages miss the TLB on

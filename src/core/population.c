@@ -192,10 +192,14 @@ static void create_block(int s, void *ctx)
 static rv_status create_checked(rv_sim *sim, const char *fn, const rv__model *m, int64_t n,
                                 int32_t *pop_out)
 {
-    if (n < 1 || n > MAX_POP_SIZE)
+    if (n < 1)
         return rv__fail(sim, RV_ERR_VALUE,
                         "%s: size n = %lld is invalid; it must lie in [1, %lld]", fn,
                         (long long)n, (long long)MAX_POP_SIZE);
+    if (n > MAX_POP_SIZE)
+        return rv__fail(sim, RV_ERR_LIMIT,
+                        "%s: size n = %lld exceeds the limit of %lld neurons in a population",
+                        fn, (long long)n, (long long)MAX_POP_SIZE);
     if (sim->n_pops == INT32_MAX)
         return rv__fail(sim, RV_ERR_LIMIT, "%s: too many populations", fn);
     if (rv__reserve((void **)&sim->pops, &sim->cap_pops, sim->n_pops + 1, sizeof *sim->pops))

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "core/grid.h"
 #include "core/rng.h"
 
 #define PHILOX_M0 0xD2511F53u
@@ -299,10 +300,20 @@ double rv__binomial(rv__stream *s, double n, double p)
     return flip ? n - count : count;
 }
 
+/* See rv__vonmises. */
+#define VONMISES_NORMAL_KAPPA 1e12
+
 double rv__vonmises(rv__stream *s, double mu, double kappa)
 {
     if (kappa < 1e-8)
         return M_PI * (2.0 * rv__uniform(s) - 1.0);
+    /* Past VONMISES_NORMAL_KAPPA, 4 kappa^2 below overflows (at 1e154) and
+       the rejection loop would never accept; the distribution is then a
+       normal of sigma 1/sqrt(kappa) to within O(1/kappa). */
+    if (kappa > VONMISES_NORMAL_KAPPA) {
+        double x = fmod(mu + rv__normal(s) / sqrt(kappa) + M_PI, 2.0 * M_PI);
+        return (x < 0.0 ? x + 2.0 * M_PI : x) - M_PI;
+    }
     double r = 1.0 + sqrt(1.0 + 4.0 * kappa * kappa);
     double rho = (r - sqrt(2.0 * r)) / (2.0 * kappa);
     double sr = (1.0 + rho * rho) / (2.0 * rho);
@@ -345,6 +356,8 @@ rv_status rv__dist_check(const rv_param_spec *spec, char *msg, size_t len)
         if (!isfinite(p[0]) || !isfinite(p[1]) || p[1] <= p[0] || p[0] != floor(p[0])
             || p[1] != floor(p[1]))
             bad = "uniform_int needs integer low < high";
+        else if (fabs(p[0]) > RV__MAX_EXACT_INT || fabs(p[1]) > RV__MAX_EXACT_INT)
+            bad = "uniform_int needs |low|, |high| <= 2^53 (integers a double holds exactly)";
         break;
     case RV_DIST_NORMAL:
     case RV_DIST_LOGNORMAL:
@@ -371,10 +384,14 @@ rv_status rv__dist_check(const rv_param_spec *spec, char *msg, size_t len)
     case RV_DIST_POISSON:
         if (!isfinite(p[0]) || p[0] < 0.0)
             bad = "poisson needs lambda >= 0";
+        else if (p[0] > RV__MAX_EXACT_INT)
+            bad = "poisson needs lambda <= 2^53 (integers a double holds exactly)";
         break;
     case RV_DIST_BINOMIAL:
         if (!isfinite(p[0]) || p[0] < 0.0 || p[0] != floor(p[0]) || !(p[1] >= 0.0 && p[1] <= 1.0))
             bad = "binomial needs integer n >= 0 and 0 <= p <= 1";
+        else if (p[0] > RV__MAX_EXACT_INT)
+            bad = "binomial needs n <= 2^53 (integers a double holds exactly)";
         break;
     case RV_DIST_VONMISES:
         if (!isfinite(p[0]) || !isfinite(p[1]) || p[1] < 0.0)

@@ -18,6 +18,8 @@
  * Threads meet only between the stages, so a slice of several steps costs
  * two barriers, and no two threads ever write the same memory.
  */
+#include <float.h>
+#include <stdio.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -133,6 +135,82 @@ static void take_spikes(rv_sim *sim, int s, const rv__pop *p, rv__pop_block *b, 
                                                  step_off};
 }
 
+/* ---- neurons that fail ---------------------------------------------------------- */
+
+/* Keeps the first failure of a shard in this run and stops the run at the
+ * end of the slice. */
+static void note_failure(rv__shard *sh, const rv__pop *p, int64_t index, const char *var,
+                         const char *why, double value, double t)
+{
+    if (sh->failure.pop < 0) {
+        sh->failure.pop = p->handle;
+        sh->failure.index = index;
+        sh->failure.var = var;
+        sh->failure.why = why;
+        sh->failure.value = value;
+        sh->failure.t = t;
+    }
+    sh->failed = 1;
+}
+
+/* The reason check_finite gives (compared by address in fail_neuron). */
+static const char NOT_FINITE[] = "is not finite";
+
+/* Whether every public state variable of the shard's neurons is finite,
+ * checked once per slice rather than in the models' loops: a NaN never
+ * crosses a threshold, so it would otherwise stay silently in the state for
+ * the rest of the run.  One pass over each variable per slice, written so
+ * that the compiler can vectorise it. */
+static void check_finite(rv_sim *sim, int s, int64_t slice_end)
+{
+    rv__shard *sh = &sim->shards[s];
+    for (int32_t k = 0; k < sim->n_pops && sh->failure.pop < 0; k++) {
+        const rv__pop *p = sim->pops[k];
+        const rv__pop_block *b = &p->blocks[s];
+        if (p->model->kind != RV_MODEL_NEURON || b->view.n == 0)
+            continue;
+        for (int v = 0; v < p->model->n_vars; v++) {
+            const double *x = b->view.state[v];
+            int bad = 0;
+            for (int64_t i = 0; i < b->view.n; i++)
+                bad |= !(fabs(x[i]) <= DBL_MAX);
+            if (!bad)
+                continue;
+            int64_t i = 0;
+            while (fabs(x[i]) <= DBL_MAX)
+                i++;
+            note_failure(sh, p, b->lo + i, p->model->vars[v].name, NOT_FINITE, x[i],
+                         slice_end * sim->dt);
+            break;
+        }
+    }
+}
+
+/* The message of a run stopped by a failed neuron (the first shard's). */
+static rv_status fail_neuron(rv_sim *sim)
+{
+    for (int s = 0; s < sim->n_shards; s++) {
+        const rv__shard *sh = &sim->shards[s];
+        if (sh->failure.pop < 0)
+            continue;
+        const rv__pop *p = sim->pops[sh->failure.pop];
+        /* A model's report names the step; the check names the slice end. */
+        int checked = sh->failure.why == NOT_FINITE;
+        char value[64] = "";
+        if (checked)
+            snprintf(value, sizeof value, " (%g)", sh->failure.value);
+        return rv__fail(sim, RV_ERR_VALUE,
+                        "rv_sim_run_until: population %d (%s), neuron %lld: %s %s%s %s t = %g "
+                        "ms; the state diverged (check parameters, initial values and "
+                        "weights).  The run stopped at t = %g ms with the state as it was "
+                        "then; rv_sim_reset() returns to t = 0",
+                        (int)p->handle, p->model->name, (long long)sh->failure.index,
+                        sh->failure.var, sh->failure.why, value, checked ? "by" : "at",
+                        sh->failure.t, sim->step * sim->dt);
+    }
+    return RV_OK;
+}
+
 static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
 {
     rv__shard *sh = &sim->shards[s];
@@ -142,7 +220,7 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
     int64_t slot = (step + 1) & (sim->ring_len - 1);
     double *input[RV__MAX_RECEPTORS];
     rv__step_ctx ctx = {.step = step, .t = step * sim->dt, .t_end = (step + 1) * sim->dt,
-                        .dt = sim->dt, .seed = sim->seed, .input = input};
+                        .dt = sim->dt, .seed = sim->seed, .input = input, .fault = &sh->fault};
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__pop *p = sim->pops[k];
         rv__pop_block *b = &p->blocks[s];
@@ -161,6 +239,11 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
             at = p->model->update(&b->view, &ctx);
             take_spikes(sim, s, p, b, step, slice_start);
         } while (at < n);
+        if (sh->fault.neuron >= 0) {
+            note_failure(sh, p, b->lo + sh->fault.neuron, sh->fault.var, sh->fault.why, NAN,
+                         ctx.t);
+            sh->fault.neuron = -1;
+        }
         if (rv__rec_sort_step(&b->rec, first_recorded))
             sh->failed = 1;
     }
@@ -205,9 +288,11 @@ static void run_slices(rv_sim *sim, int64_t target)
                 break;
             int64_t end = (start / L + 1) * L;
             end = end < target ? end : target;
-            for (int s = t; s < S; s += nt)
+            for (int s = t; s < S; s += nt) {
                 for (int64_t step = start; step < end; step++)
                     shard_step(sim, s, step, start);
+                check_finite(sim, s, end);
+            }
 #ifdef _OPENMP
 #pragma omp barrier
 #pragma omp single
@@ -273,13 +358,18 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
         for (int b = 0; b < sim->pops[k]->n_blocks; b++)
             rv__rec_sample_block(sim->pops[k], &sim->pops[k]->blocks[b], sim->step);
     sim->run_failed = 0;
-    for (int s = 0; s < sim->n_shards; s++)
+    for (int s = 0; s < sim->n_shards; s++) {
         sim->shards[s].failed = 0;
+        sim->shards[s].fault.neuron = -1;
+        sim->shards[s].failure.pop = -1;
+    }
     run_slices(sim, target);
     for (int32_t k = 0; k < sim->n_pops; k++) {
         rv__rec_commit(sim->pops[k], sim->step);
         sim->pops[k]->spikes.valid = 0;
     }
+    if (sim->run_failed && (st = fail_neuron(sim)))
+        return st;
     if (sim->run_failed)
         return rv__fail(sim, RV_ERR_NOMEM,
                         "rv_sim_run_until: out of memory for spikes or recorded data; the run "

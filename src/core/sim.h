@@ -195,7 +195,15 @@ typedef struct rv__shard {
                                    RV__NO_ROW), or NULL where the table is sparse */
     int32_t n_row_of;
     struct rv__route *routes;   /* [max out-degree of a population] delivery scratch */
-    int failed;                 /* ran out of memory during the run */
+    int failed;                 /* ran out of memory, or a neuron failed, during the run */
+    rv__fault fault;            /* what update() reported in the current step */
+    struct {                    /* the first neuron of the shard that failed in this run */
+        int32_t pop;            /* -1: none */
+        int64_t index;          /* in the population */
+        const char *var, *why;
+        double value;           /* of var, for the not-finite check */
+        double t;               /* ms */
+    } failure;
 } rv__shard;
 
 /* ---- the simulation ------------------------------------------------------------ */

@@ -33,14 +33,33 @@ void rv__clear_error(struct rv_sim *sim)
  * that a model's update() makes none (tests/c/test_model_blocks.c). */
 static _Atomic int64_t allocations;
 
+/* Allocation-failure injection for tests (tests/c/test_alloc_failure.c):
+ * the allocation whose count reaches fail_at fails, as if out of memory.
+ * 0 (the default) never fails.  One relaxed load per allocation. */
+static _Atomic int64_t fail_at;
+
 int64_t rv__allocations(void)
 {
     return atomic_load_explicit(&allocations, memory_order_relaxed);
 }
 
+void rv__fail_allocation(int64_t k)
+{
+    int64_t now = atomic_load_explicit(&allocations, memory_order_relaxed);
+    atomic_store_explicit(&fail_at, k > 0 ? now + k : 0, memory_order_relaxed);
+}
+
+/* Counts an allocation; whether it is the one to fail. */
+static int count_allocation(void)
+{
+    int64_t n = atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed) + 1;
+    return n == atomic_load_explicit(&fail_at, memory_order_relaxed);
+}
+
 void *rv__calloc(size_t count, size_t size)
 {
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+    if (count_allocation())
+        return NULL;
     if (count == 0 || size == 0)
         return calloc(1, 1);
     if (count > SIZE_MAX / size)
@@ -50,7 +69,8 @@ void *rv__calloc(size_t count, size_t size)
 
 void *rv__realloc_array(void *ptr, size_t count, size_t size)
 {
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+    if (count_allocation())
+        return NULL;   /* ptr intact, as realloc leaves it on failure */
     if (count == 0 || size == 0)
         count = size = 1;
     if (count > SIZE_MAX / size)

@@ -238,7 +238,8 @@ rv_status rv_cs_set(rv_sim *sim, int32_t cs, const char *name, double value)
                         is_time ? " (times must be >= 0)" : " (must be finite)");
     if (strcmp(name, "dt") == 0) {
         double r = value / sim->dt;
-        if (!(value > 0) || fabs(r - llround(r)) > 1e-6 * fmax(1.0, r))
+        /* r becomes a step count: range-checked, and compared in double */
+        if (!(value > 0) || !(r < RV__MAX_EXACT_INT) || fabs(r - round(r)) > 1e-6 * fmax(1.0, r))
             return rv__fail(sim, RV_ERR_VALUE,
                             "%s: noise dt = %g ms must be a positive multiple of the time step "
                             "%g ms", fn, value, sim->dt);

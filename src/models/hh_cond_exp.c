@@ -96,6 +96,13 @@ enum { V, G_E, G_I, M, H, N, CROSSED, H_NEXT };
 /* Steps shorter than H_MIN dt are accepted whatever their error, so that
  * a state that cannot be integrated (NaN) does not stall the run. */
 #define H_MIN 1e-9
+/* Trial steps (accepted or rejected) one neuron may take in one time step.
+ * An action potential at dt = 0.1 ms takes a few tens, and g_e = 1e5 uS
+ * (ten million times a usual synapse) a few thousand; a state so stiff
+ * that it needs more (an absurd conductance, say) would otherwise take up
+ * to 1/H_MIN steps, which is a hang: past the limit the neuron is reported
+ * (rv__model_fault) and the run stops. */
+#define MAX_SUBSTEPS 100000
 
 static const rv__param_desc params[] = {
     {"gbar_Na", "uS", 20.0, RV__NONNEG},    {"gbar_K", "uS", 6.0, RV__NONNEG},
@@ -192,7 +199,9 @@ static inline void node_decays(double h, double tau, double *out)
 }
 
 /* Advances one neuron by dt with adaptive Dormand-Prince steps; returns
- * whether v crossed theta upwards at one of the accepted steps. */
+ * whether v crossed theta upwards at one of the accepted steps, or -1 when
+ * it took MAX_SUBSTEPS trial steps without reaching dt (the state is then
+ * where the last accepted step left it). */
 static int advance(hh_y *y, double *ge, double *gi, double *h_next, double dt, double tau_e,
                    double tau_i, const hh_k *c, double theta)
 {
@@ -200,7 +209,11 @@ static int advance(hh_y *y, double *ge, double *gi, double *h_next, double dt, d
     int up = 0;
     hh_y k[7];
     k[0] = rhs(*y, *ge, *gi, c);
-    while (t < dt) {
+    for (int trials = 0; t < dt; trials++) {
+        if (trials == MAX_SUBSTEPS) {
+            *h_next = h_try;
+            return -1;
+        }
         double rest = dt - t;
         int last = h_try >= rest * (1.0 - 1e-12);
         double h = last ? rest : h_try;
@@ -251,8 +264,14 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                   q[I_OFFSET][i] + ctx->i_inj[i], 1.0 / q[CM][i]};
         hh_y y = {s[V][i], s[M][i], s[H][i], s[N][i]};
         double ge = s[G_E][i], gi = s[G_I][i];
-        crossed[i] = advance(&y, &ge, &gi, &s[H_NEXT][i], ctx->dt, q[TAU_SYN_E][i],
-                             q[TAU_SYN_I][i], &c, c.v_off + 30.0);
+        int up = advance(&y, &ge, &gi, &s[H_NEXT][i], ctx->dt, q[TAU_SYN_E][i],
+                         q[TAU_SYN_I][i], &c, c.v_off + 30.0);
+        if (up < 0) {
+            rv__model_fault(ctx, i, "v", "needed more than 100000 adaptive sub-steps in one "
+                            "time step (MAX_SUBSTEPS)");
+            up = 0;
+        }
+        crossed[i] = up;
         s[V][i] = y.v;
         s[M][i] = y.m;
         s[H][i] = y.h;

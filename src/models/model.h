@@ -112,6 +112,16 @@ static inline int rv__fire(rv__spike_buf *b, int64_t i, double t)
     return 0;
 }
 
+/* A neuron a model could not advance (its state diverged, or an adaptive
+ * integrator needed more sub-steps than its stated limit).  update()
+ * reports it with rv__model_fault and carries on; the kernel then stops the
+ * run with RV_ERR_VALUE naming the population, neuron, variable and time. */
+typedef struct rv__fault {
+    int64_t neuron;      /* local index in the block; -1: nothing reported */
+    const char *var;     /* the variable concerned */
+    const char *why;     /* what went wrong, in words */
+} rv__fault;
+
 /* Most receptors a model may have. */
 #define RV__MAX_RECEPTORS 16
 
@@ -129,7 +139,17 @@ typedef struct rv__step_ctx {
                                      zero without current sources); NULL
                                      for spike sources */
     uint64_t seed;
+    rv__fault *fault;             /* where update() reports a neuron it could not
+                                     advance; only the first report is kept */
 } rv__step_ctx;
+
+/* Reports that local neuron i could not be advanced (see rv__fault). */
+static inline void rv__model_fault(const rv__step_ctx *ctx, int64_t i, const char *var,
+                                   const char *why)
+{
+    if (ctx->fault && ctx->fault->neuron < 0)
+        *ctx->fault = (rv__fault){i, var, why};
+}
 
 typedef struct rv__model {
     const char *name;

@@ -64,7 +64,8 @@ void rv__rec_discard(rv__pop *p)
     for (int b = 0; b < p->n_blocks; b++) {
         rv__block_rec *r = &p->blocks[b].rec;
         r->sp_n = 0;
-        memset(r->counts, 0, (size_t)p->blocks[b].view.n * sizeof *r->counts);
+        if (p->blocks[b].view.n > 0)   /* an empty block may have no counts */
+            memset(r->counts, 0, (size_t)p->blocks[b].view.n * sizeof *r->counts);
     }
     for (int k = 0; k < p->model->n_vars; k++)
         p->signals[k].n_rows = 0;
@@ -478,7 +479,8 @@ rv_status rv_rec_set_interval(rv_sim *sim, int32_t pop, double interval)
     if (st)
         return st;
     double steps = interval / sim->dt;
-    int64_t k = isfinite(steps) ? llround(steps) : 0;
+    /* range-checked before the conversion: a plain cast of a huge value is undefined */
+    int64_t k = steps >= 0.5 && steps < RV__MAX_EXACT_INT ? (int64_t)round(steps) : 0;
     if (k < 1 || fabs(steps - (double)k) > 1e-9 * fmax(1.0, steps))
         return rv__fail(sim, RV_ERR_VALUE,
                         "%s: sampling interval %g ms must be a positive multiple of dt = %g ms",
@@ -591,8 +593,10 @@ static void signal_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     const signal_ctx *c = ctx;
     const rv__signal_cols *cols = &b->rec.cols[c->var];
-    const int64_t *hit = bsearch(&i, cols->cells, (size_t)cols->n_cells, sizeof *cols->cells,
-                                 cmp_i64);
+    /* bsearch's array may not be NULL even when empty (C11 7.22.5). */
+    const int64_t *hit = cols->n_cells > 0 ? bsearch(&i, cols->cells, (size_t)cols->n_cells,
+                                                     sizeof *cols->cells, cmp_i64)
+                                           : NULL;
     int64_t col = hit ? hit - cols->cells : -1;
     for (int64_t row = 0; row < c->s->n_rows; row++)
         c->out[row * c->count + k] = col >= 0 ? cols->data[row * cols->n_cells + col] : NAN;
@@ -631,7 +635,8 @@ rv_status rv_rec_clear(rv_sim *sim, int32_t pop)
     for (int b = 0; b < p->n_blocks; b++) {
         rv__block_rec *r = &p->blocks[b].rec;
         r->sp_n = 0;
-        memset(r->counts, 0, (size_t)p->blocks[b].view.n * sizeof *r->counts);
+        if (p->blocks[b].view.n > 0)   /* an empty block may have no counts */
+            memset(r->counts, 0, (size_t)p->blocks[b].view.n * sizeof *r->counts);
     }
     p->spikes.valid = 0;
     for (int v = 0; v < p->model->n_vars; v++) {
@@ -642,6 +647,8 @@ rv_status rv_rec_clear(rv_sim *sim, int32_t pop)
         if (last == sim->step) {   /* keep the sample of the current time */
             for (int b = 0; b < p->n_blocks; b++) {
                 rv__signal_cols *c = &p->blocks[b].rec.cols[v];
+                if (c->n_cells == 0)   /* no columns: data may be NULL */
+                    continue;
                 memmove(c->data, c->data + (size_t)(s->n_rows - 1) * (size_t)c->n_cells,
                         (size_t)c->n_cells * sizeof *c->data);
             }

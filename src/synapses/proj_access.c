@@ -81,7 +81,7 @@ rv_status rv__proj_values(rv_sim *sim, const char *fn, rv__proj *p, int64_t n,
             return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory", fn);
         for (int64_t k = 0; k < count; k++) {
             double d = delay_ms[k];
-            double steps = isfinite(d) ? (double)llround(d / sim->dt) : NAN;
+            double steps = isfinite(d) ? round(d / sim->dt) : NAN;
             if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS)) {
                 rv__free(cv->owned_delay);
                 cv->owned_delay = NULL;
@@ -346,7 +346,7 @@ static int delay_write(rv__u16col *c, int64_t n, const double *values, double dt
         for (int64_t k = 0; k < n; k++) {
             if (isnan(values[k]))
                 skip = 1;
-            else if (llround(values[k] / dt) != llround(values[0] / dt))
+            else if (round(values[k] / dt) != round(values[0] / dt))
                 same = 0;
         }
         if (n == 0)
@@ -377,7 +377,7 @@ static rv_status check_write(rv_sim *sim, const char *fn, const rv__proj *p, con
         for (int64_t k = 0; k < n; k++) {
             if (isnan(values[k]))
                 continue;
-            double steps = isfinite(values[k]) ? (double)llround(values[k] / sim->dt) : -1;
+            double steps = isfinite(values[k]) ? round(values[k] / sim->dt) : -1;
             if (!(steps >= 1 && steps <= RV_MAX_DELAY_STEPS))
                 return rv__fail(sim, RV_ERR_VALUE,
                                 "%s: delay[%lld] = %g ms is invalid; delays must lie in "

@@ -141,8 +141,9 @@ static void misuse_empty(rv_sim *a)
     BAD(a, RV_ERR_NAME, rv_pop_create(a, "", 3, &pop));
     BAD(a, RV_ERR_VALUE, rv_pop_create(a, "IF_curr_exp", 0, &pop));
     BAD(a, RV_ERR_VALUE, rv_pop_create(a, "IF_curr_exp", -5, &pop));
-    BAD(a, RV_ERR_VALUE, rv_pop_create(a, "IF_curr_exp", (int64_t)UINT32_MAX + 1, &pop));
-    BAD(a, RV_ERR_VALUE, rv_pop_create(a, "IF_curr_exp", INT64_MAX, &pop));
+    BAD(a, RV_ERR_LIMIT, rv_pop_create(a, "IF_curr_exp", (int64_t)UINT32_MAX + 1, &pop));
+    BAD(a, RV_ERR_LIMIT, rv_pop_create(a, "IF_curr_exp", INT64_MAX, &pop));
+    BAD(a, RV_ERR_LIMIT, rv_pop_create(a, "IF_curr_exp", (int64_t)1e12, &pop));
     CHECK(pop == -7);
     /* handles of objects that do not exist yet */
     rv_pop_info pi;

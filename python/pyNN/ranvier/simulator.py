@@ -6,6 +6,8 @@ reads (time, time step, delays, recorders, segment counter).
 :copyright: Copyright the Ranvier developers.
 """
 
+import time
+
 import numpy as np
 
 from pyNN import common, errors
@@ -114,17 +116,46 @@ class State(common.control.BaseState):
     def run(self, simtime):
         self.run_until(self.t + simtime)
 
+    # The kernel holds the interpreter until a call returns, so a long run is
+    # made of calls of about _CHUNK_S seconds each: between them Python
+    # handles signals, and Ctrl-C raises KeyboardInterrupt within about that
+    # time, leaving the simulation at the end of the last call, usable (run
+    # on, or reset).  Split runs give the same results as one call: the
+    # kernel's slices are aligned to absolute steps.
+    _CHUNK_S = 0.2
+    _FIRST_CHUNK_STEPS = 64
+
     def run_until(self, tstop):
         self.generation += 1
+        tstop = float(tstop)
         try:
-            self.kernel.run_until(float(tstop))
+            self._run_in_chunks(tstop)
         except _core.KernelError as err:
             raise translate_error(err)
-        self.running = True
+        finally:
+            self.running = True
         if self.min_delay == "auto":
             info = self.kernel.info()
             if info["min_delay"] > 0:
                 self.min_delay = info["min_delay"]
+
+    def _run_in_chunks(self, tstop):
+        info = self.kernel.info()
+        dt, t = info["dt"], info["t"]
+        steps = self._FIRST_CHUNK_STEPS
+        while True:
+            target = t + steps * dt
+            if not target < tstop - 0.5 * dt:   # the last call: to tstop exactly
+                self.kernel.run_until(tstop)
+                return
+            t0 = time.perf_counter()
+            self.kernel.run_until(target)
+            elapsed = time.perf_counter() - t0
+            t = self.kernel.info()["t"]
+            if elapsed < 0.5 * self._CHUNK_S:
+                steps = min(2 * steps, 1 << 40)
+            elif elapsed > 2 * self._CHUNK_S:
+                steps = max(1, steps // 2)
 
     def reset(self):
         """Back to t = 0 with the initial values; recorded data is dropped."""
