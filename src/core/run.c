@@ -153,13 +153,16 @@ static void note_failure(rv__shard *sh, const rv__pop *p, int64_t index, const c
     sh->failed = 1;
 }
 
+/* How often, in steps, check_finite looks at the state. */
+#define CHECK_STEPS 128
+
 /* The reason check_finite gives (compared by address in fail_neuron). */
 static const char NOT_FINITE[] = "is not finite";
 
 /* Whether every public state variable of the shard's neurons is finite,
- * checked once per slice rather than in the models' loops: a NaN never
+ * checked every CHECK_STEPS steps rather than in the models' loops: a NaN never
  * crosses a threshold, so it would otherwise stay silently in the state for
- * the rest of the run.  One pass over each variable per slice, written so
+ * the rest of the run.  One pass over each variable per check, written so
  * that the compiler can vectorise it. */
 static void check_finite(rv_sim *sim, int s, int64_t slice_end)
 {
@@ -291,7 +294,11 @@ static void run_slices(rv_sim *sim, int64_t target)
             for (int s = t; s < S; s += nt) {
                 for (int64_t step = start; step < end; step++)
                     shard_step(sim, s, step, start);
-                check_finite(sim, s, end);
+                /* every CHECK_STEPS steps (on the absolute grid) and at the
+                   end of the run: a pass per slice costs more than short
+                   slices of small networks do */
+                if (end / CHECK_STEPS != start / CHECK_STEPS || end == target)
+                    check_finite(sim, s, end);
             }
 #ifdef _OPENMP
 #pragma omp barrier

@@ -569,7 +569,7 @@ rv_status rv_rec_get_signal_info(rv_sim *sim, int32_t pop, const char *var, int6
         return RV_ERR_NULL;
     rv__clear_error(sim);
     rv__pop *p = NULL;
-    int v;
+    int v = -1;
     rv_status st = find_signal(sim, fn, pop, var, &p, &v);
     if (st)
         return st;
@@ -611,7 +611,7 @@ rv_status rv_rec_get_signal(rv_sim *sim, int32_t pop, const char *var, const int
     rv__clear_error(sim);
     rv__pop *p = NULL;
     int64_t count;
-    int v;
+    int v = -1;
     rv_status st = find_signal(sim, fn, pop, var, &p, &v);
     if (st || (st = rv__check_indices(sim, fn, p, idx, n_idx, &count)))
         return st;

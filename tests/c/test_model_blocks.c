@@ -13,6 +13,8 @@
  * spikes and the neurons a current, so that the models fire, reset, go
  * refractory and (sources) fill their spike buffer.
  */
+#include <stdlib.h>
+
 #include "check.h"
 #include "core/internal.h"
 #include "models/model.h"
