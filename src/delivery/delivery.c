@@ -244,6 +244,10 @@ rv_status rv__prepare_delivery(rv_sim *sim)
 
 /* ---- delivering ------------------------------------------------------------------- */
 
+/* How many synapses ahead deliver_row prefetches (16: 7 %, 32: 9 %, 64: 6 %
+ * less time for PD14 at scale 0.5 on 2 threads). */
+#define PREFETCH 32
+
 /* Adds synapses [begin, end) of a row to the targets' ring buffer; base is
  * the receptor's ring, n the neurons of the block. */
 static void deliver_row(const rv__rows *r, double *base, int64_t n, int64_t begin, int64_t end,
@@ -263,14 +267,30 @@ static void deliver_row(const rv__rows *r, double *base, int64_t n, int64_t begi
         }
         return;
     }
+    /* Each synapse updates a random place in a ring of (slots x neurons)
+     * that is larger than the caches: the place PREFETCH synapses ahead is
+     * asked for early, so that several misses are in flight at once. */
     const uint16_t *d = r->delay.v;
+    const int64_t ahead = end - PREFETCH > begin ? end - PREFETCH : begin;
     if (!r->weight.v) {
         double w = r->weight.all;
-        for (int64_t j = begin; j < end; j++)
+        int64_t j = begin;
+        for (; j < ahead; j++) {
+            __builtin_prefetch(&base[(size_t)((step + 1 + d[j + PREFETCH]) & mask) * (size_t)n
+                                     + target[j + PREFETCH]], 1);
+            base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w;
+        }
+        for (; j < end; j++)
             base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w;
     } else {
         const double *w = r->weight.v;
-        for (int64_t j = begin; j < end; j++)
+        int64_t j = begin;
+        for (; j < ahead; j++) {
+            __builtin_prefetch(&base[(size_t)((step + 1 + d[j + PREFETCH]) & mask) * (size_t)n
+                                     + target[j + PREFETCH]], 1);
+            base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w[j];
+        }
+        for (; j < end; j++)
             base[(size_t)((step + 1 + d[j]) & mask) * (size_t)n + target[j]] += w[j];
     }
 }
