@@ -1,0 +1,127 @@
+"""
+Builds a Model in pyNN.ranvier: populations in the Model's order (so that
+neurons get the same global ids, and therefore the same random streams),
+projections from their connection lists in the Model's order, current
+sources, and the recording set-up.
+
+:copyright: Copyright the Ranvier developers.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyNN.connectors import Connector
+from pyNN.parameters import Sequence
+
+from . import model as m
+
+
+class ConnectionListConnector(Connector):
+    """Makes exactly the given connections, in the given order, in one call
+    to the kernel (FromListConnector would regroup them by target)."""
+
+    parameter_names = ()
+
+    def __init__(self, pre, post, weight, delay):
+        Connector.__init__(self, safe=True)
+        self.pre, self.post = pre, post
+        self.weight, self.delay = weight, delay
+
+    def connect(self, projection):
+        projection._store(self.pre, self.post, {"weight": self.weight, "delay": self.delay})
+
+
+@dataclass
+class Built:
+    """What build() made: the Model, and its Populations, Projections and
+    current sources in pyNN.ranvier, by label."""
+    model: m.Model
+    populations: dict = field(default_factory=dict)
+    projections: dict = field(default_factory=dict)
+    current_sources: list = field(default_factory=list)
+
+    def run(self, duration=None):
+        import pyNN.ranvier as sim
+        sim.run(self.model.duration if duration is None else duration)
+
+    def spikes(self):
+        """{population label: (indices, times)} of the recorded populations,
+        sorted by time then index."""
+        out = {}
+        for label, pop in self.populations.items():
+            if "spikes" not in self.model.population(label).record:
+                continue
+            ids, times = pop.recorder._get_spiketimes(pop.all_cells)
+            index = np.asarray(ids, dtype=np.int64) - int(pop.first_id)
+            order = np.lexsort((index, times))
+            out[label] = (index[order], np.asarray(times)[order])
+        return out
+
+
+def build(model, **setup_extra):
+    import pyNN.ranvier as sim
+    extra = dict(setup_extra)
+    extra.setdefault("rng_seed", model.seed)
+    extra.setdefault("max_delay", model.max_delay)
+    sim.setup(timestep=model.dt, min_delay=model.min_delay, **extra)
+    built = Built(model)
+    for desc in model.populations:
+        built.populations[desc.label] = _population(sim, desc)
+    for desc in model.projections:
+        built.projections[desc.label] = _projection(sim, desc, built.populations)
+    for desc in model.current_sources:
+        built.current_sources.append(_current_source(sim, desc, built.populations))
+    for desc in model.populations:
+        pop = built.populations[desc.label]
+        for variable, indices in desc.record.items():
+            cells = pop if len(indices) == pop.size else pop[np.asarray(indices)]
+            cells.record(variable)
+    return built
+
+
+def _population(sim, desc):
+    m.check_cell_type(desc.cell_type, "population %r" % desc.label)
+    celltype_class = getattr(sim, desc.cell_type)
+    params = {}
+    for name, values in desc.parameters.items():
+        if name == "spike_times":
+            params[name] = [Sequence(np.asarray(v, dtype=np.float64)) for v in values]
+        else:
+            values = np.asarray(values, dtype=np.float64)
+            params[name] = float(values[0]) if np.all(values == values[0]) else values
+    pop = sim.Population(desc.size, celltype_class(**params), label=desc.label,
+                         initial_values={k: np.asarray(v, dtype=np.float64)
+                                         for k, v in desc.initial_values.items()})
+    if desc.positions is not None:
+        pop.positions = np.asarray(desc.positions, dtype=float)
+    return pop
+
+
+def _projection(sim, desc, populations):
+    try:
+        pre, post = populations[desc.pre], populations[desc.post]
+    except KeyError as err:
+        raise m.ExchangeError("projection %r: no population %s" % (desc.label, err))
+    if desc.synapse_type not in m.SYNAPSE_TYPES:
+        raise m.ExchangeError("projection %r: synapse type %s is not supported"
+                              % (desc.label, desc.synapse_type))
+    for side, idx, pop in (("pre", desc.pre_index, pre), ("post", desc.post_index, post)):
+        if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
+            raise m.ExchangeError("projection %r: %ssynaptic index out of range 0..%d"
+                                  % (desc.label, side, pop.size - 1))
+    connector = ConnectionListConnector(desc.pre_index, desc.post_index,
+                                        np.asarray(desc.weight, dtype=np.float64),
+                                        np.asarray(desc.delay, dtype=np.float64))
+    return sim.Projection(pre, post, connector, sim.StaticSynapse(),
+                          receptor_type=desc.receptor_type, label=desc.label)
+
+
+def _current_source(sim, desc, populations):
+    params = {k: (Sequence(v) if np.ndim(v) else v) for k, v in desc.parameters.items()}
+    source = getattr(sim, desc.kind)(**params)
+    for label, indices in desc.targets:
+        pop = populations[label]
+        source.inject_into(pop if len(indices) == pop.size
+                           and np.array_equal(indices, np.arange(pop.size))
+                           else pop[np.asarray(indices)])
+    return source
