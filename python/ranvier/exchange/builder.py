@@ -109,9 +109,11 @@ def _projection(sim, desc, populations):
         if idx.size and (idx.min() < 0 or idx.max() >= pop.size):
             raise m.ExchangeError("projection %r: %ssynaptic index out of range 0..%d"
                                   % (desc.label, side, pop.size - 1))
+    delay = np.asarray(desc.delay, dtype=np.float64)
+    if (delay < 0).any():     # "no delay" in the file (neuroml_read warns): one step
+        delay = np.where(delay < 0, sim.get_time_step(), delay)
     connector = ConnectionListConnector(desc.pre_index, desc.post_index,
-                                        np.asarray(desc.weight, dtype=np.float64),
-                                        np.asarray(desc.delay, dtype=np.float64))
+                                        np.asarray(desc.weight, dtype=np.float64), delay)
     return sim.Projection(pre, post, connector, sim.StaticSynapse(),
                           receptor_type=desc.receptor_type, label=desc.label)
 
