@@ -47,7 +47,8 @@ def _load_json(path):
 def _resolver(config, config_path, inherited=None):
     """A function that expands $VARS of the manifest and makes paths absolute."""
     base = os.path.dirname(os.path.abspath(config_path))
-    manifest = dict(inherited or {})
+    manifest = {"$BASE_DIR": base}
+    manifest.update(inherited or {})
     for key, value in config.get("manifest", {}).items():
         manifest[key] = value
 
@@ -394,6 +395,12 @@ def _read_simulation(model, config, path, resolve):
     model.min_delay = extra.get("min_delay", "auto")
     model.max_delay = extra.get("max_delay", "auto")
     model.name = extra.get("name", model.name)
+    output = config.get("output", {})
+    out_dir = resolve(output.get("output_dir", "$BASE_DIR/output"))
+    model.sonata_output = {"dir": out_dir,
+                           "spikes_file": output.get("spikes_file", "spikes.h5"),
+                           "sort": output.get("spikes_sort_order", "time"),
+                           "reports": []}
     node_sets = {}
     if "node_sets_file" in config:
         node_sets = _load_json(resolve(config["node_sets_file"]))
@@ -441,6 +448,8 @@ def _read_simulation(model, config, path, resolve):
         var = {"V_m": "v", "v": "v"}.get(rep.get("variable_name"), rep.get("variable_name"))
         for pop, idx in cells(rep.get("cells", "")):
             model.population(pop).record[var] = np.sort(idx)
+            model.sonata_output["reports"].append(
+                (pop, var, rep.get("file_name", "%s.h5" % key)))
 
 
 def _spike_input(model, inp, resolve, cells, where):
