@@ -31,7 +31,15 @@ def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False):
     conn = sim.FixedProbabilityConnector(0.02 * 10, rng=rng)
     syn_e = sim.StaticSynapse(weight=w_e, delay=RandomDistribution("uniform", (0.2, 2.0), rng=rng))
     syn_i = sim.StaticSynapse(weight=w_i, delay=0.2)
-    sim.Projection(E, E, conn, syn_e, receptor_type="excitatory", label="EE")
+    if stdp:
+        syn_ee = sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                                A_minus=0.012),
+            weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2 * w_e),
+            weight=w_e, delay=RandomDistribution("uniform", (0.2, 2.0), rng=rng))
+    else:
+        syn_ee = syn_e
+    sim.Projection(E, E, conn, syn_ee, receptor_type="excitatory", label="EE")
     sim.Projection(E, I, conn, syn_e, receptor_type="excitatory", label="EI")
     sim.Projection(I, E, conn, syn_i, receptor_type="inhibitory", label="IE")
     sim.Projection(I, I, conn, syn_i, receptor_type="inhibitory", label="II")

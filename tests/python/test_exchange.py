@@ -64,6 +64,24 @@ def test_sonata_round_trip_bit_identical(tmp_path, cell):
     _same(ref, built)
 
 
+def test_sonata_round_trip_with_stdp_bit_identical(tmp_path):
+    path, ref = _reference(tmp_path, "sonata", "va", n=150, stdp=True)
+    built = exchange.load(os.path.join(os.path.dirname(path), "simulation_config.json"))
+    built.run(150.0)
+    _same(ref, built)
+    ee = built.projections["EE"]
+    assert type(ee.synapse_type).__name__ == "STDPMechanism"
+    w = np.array(ee.get("weight", format="list", with_address=False))
+    assert w.std() > 0                  # the weights have learned
+    # and they learned the same
+    sim.end()
+    vogels_abbott(sim, n=150, stdp=True)
+    sim.run(150.0)
+    ref_w = np.array(sim.simulator.state.projections[0].get("weight", format="list",
+                                                             with_address=False))
+    assert np.array_equal(np.sort(ref_w), np.sort(w))
+
+
 @pytest.mark.parametrize("cell", ["IF_cond_exp", "IF_curr_alpha"])
 def test_neuroml_round_trip_bit_identical(tmp_path, cell):
     path, ref = _reference(tmp_path, "neuroml", "va", n=60, cell=cell)
@@ -298,8 +316,13 @@ def test_what_a_format_cannot_express_raises(tmp_path):
                              weight_dependence=sim.AdditiveWeightDependence(), weight=0.01)
     sim.Projection(a, a, sim.AllToAllConnector(), stdp, label="plastic")
     for fmt, name in (("neuroml", "y.net.nml"), ("sonata", "s")):
-        with pytest.raises(ExchangeError, match="plastic.*STDPMechanism"):
-            sim.export(str(tmp_path / name), format=fmt, duration=10.0)
+        if fmt == "neuroml":
+            with pytest.raises(ExchangeError, match="plastic.*STDPMechanism"):
+                sim.export(str(tmp_path / name), format=fmt, duration=10.0)
+    sim.Projection(a, a, sim.AllToAllConnector(), sim.SimpleStochasticSynapse(p=0.5),
+                   label="stochastic")
+    with pytest.raises(ExchangeError, match="stochastic.*SimpleStochasticSynapse"):
+        sim.export(str(tmp_path / "s"), format="sonata", duration=10.0)
     with pytest.raises(ExchangeError, match="duration"):
         sim.export(str(tmp_path / "z.net.nml"))
     sim.setup()

@@ -22,13 +22,13 @@ class ConnectionListConnector(Connector):
 
     parameter_names = ()
 
-    def __init__(self, pre, post, weight, delay):
+    def __init__(self, pre, post, columns):
         Connector.__init__(self, safe=True)
         self.pre, self.post = pre, post
-        self.weight, self.delay = weight, delay
+        self.columns = columns      # native name -> one value per connection
 
     def connect(self, projection):
-        projection._store(self.pre, self.post, {"weight": self.weight, "delay": self.delay})
+        projection._store(self.pre, self.post, self.columns)
 
 
 @dataclass
@@ -112,10 +112,27 @@ def _projection(sim, desc, populations):
     delay = np.asarray(desc.delay, dtype=np.float64)
     if (delay < 0).any():     # "no delay" in the file (neuroml_read warns): one step
         delay = np.where(delay < 0, sim.get_time_step(), delay)
-    connector = ConnectionListConnector(desc.pre_index, desc.post_index,
-                                        np.asarray(desc.weight, dtype=np.float64), delay)
-    return sim.Projection(pre, post, connector, sim.StaticSynapse(),
+    columns = {"weight": np.asarray(desc.weight, dtype=np.float64), "delay": delay}
+    columns.update({k: np.asarray(v, dtype=np.float64) for k, v in desc.synapse_params.items()})
+    connector = ConnectionListConnector(desc.pre_index, desc.post_index, columns)
+    return sim.Projection(pre, post, connector, _synapse_type(sim, desc),
                           receptor_type=desc.receptor_type, label=desc.label)
+
+
+def _synapse_type(sim, desc):
+    """The synapse type object; its parameters are those of the first
+    connection (every connection's own go to the kernel as columns)."""
+    if desc.synapse_type != "STDPMechanism":
+        return getattr(sim, desc.synapse_type)()
+    allowed = {"timing_dependence": m.TIMING_RULES, "weight_dependence": m.WEIGHT_RULES}
+    parts = {}
+    for part, names in allowed.items():
+        name = desc.components.get(part)
+        if name not in names:
+            raise m.ExchangeError("projection %r: %s %r is not supported (%s)"
+                                  % (desc.label, part, name, ", ".join(names)))
+        parts[part] = getattr(sim, name)()
+    return sim.STDPMechanism(**parts)
 
 
 def _current_source(sim, desc, populations):

@@ -86,6 +86,13 @@ def _projection(prj, labels):
     if syn not in m.SYNAPSE_TYPES:
         raise m.ExchangeError("export: projection %r has synapse type %s; only %s can be "
                               "exchanged so far" % (prj.label, syn, ", ".join(m.SYNAPSE_TYPES)))
+    components = {}
+    for part in m.SYNAPSE_COMPONENTS:
+        obj = getattr(prj.synapse_type, part, None)
+        if obj is not None:
+            components[part] = type(obj).__name__
+    native = [n for n in prj.synapse_type.native_parameters.keys()
+              if n not in ("weight", "delay")]
     if prj.receptor_type not in ("excitatory", "inhibitory"):
         raise m.ExchangeError("export: projection %r targets receptor %r; only "
                               "'excitatory' and 'inhibitory' can be exchanged"
@@ -100,14 +107,16 @@ def _projection(prj, labels):
         post = np.empty(n, dtype=np.uint32)
         kernel.proj_get_pairs(handle, pre, post)
         values = {}
-        for name in ("weight", "delay"):
+        for name in ["weight", "delay"] + native:
             values[name] = np.empty(n)
             kernel.proj_get(handle, name, values[name])
         label = str(prj.label) if len(prj._kernel) == 1 else "%s_%d" % (prj.label, k)
         out.append(m.Projection(label=label, pre=labels[id(pre_pop)], post=labels[id(post_pop)],
                                 receptor_type=prj.receptor_type, synapse_type=syn,
                                 pre_index=pre.astype(np.int64), post_index=post.astype(np.int64),
-                                weight=values["weight"], delay=values["delay"]))
+                                weight=values["weight"], delay=values["delay"],
+                                synapse_params={k: values[k] for k in native},
+                                components=dict(components)))
     return out
 
 

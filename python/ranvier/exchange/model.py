@@ -27,7 +27,12 @@ CELL_TYPES = ("IF_curr_alpha", "IF_curr_exp", "IF_cond_alpha", "IF_cond_exp",
               "SpikeSourcePoisson", "SpikeSourceArray")
 SPIKE_SOURCES = ("SpikeSourcePoisson", "SpikeSourceArray")
 CURRENT_SOURCES = ("DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource")
-SYNAPSE_TYPES = ("StaticSynapse",)
+SYNAPSE_TYPES = ("StaticSynapse", "STDPMechanism", "TsodyksMarkramSynapse")
+# the parts an STDPMechanism is made of
+SYNAPSE_COMPONENTS = ("timing_dependence", "weight_dependence")
+TIMING_RULES = ("SpikePairRule", "Vogels2011Rule")
+WEIGHT_RULES = ("AdditiveWeightDependence", "MultiplicativeWeightDependence",
+                "AdditivePotentiationMultiplicativeDepression", "GutigWeightDependence")
 
 
 @dataclass
@@ -53,6 +58,10 @@ class Projection:
     post_index: np.ndarray
     weight: np.ndarray        # float64
     delay: np.ndarray
+    # the synapse type's other kernel (native) parameters, one value per
+    # connection, and the classes of an STDPMechanism's parts
+    synapse_params: dict = field(default_factory=dict)
+    components: dict = field(default_factory=dict)
 
 
 @dataclass

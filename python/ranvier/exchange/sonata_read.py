@@ -306,16 +306,25 @@ def _read_edges(model, edges_path, types_path, components):
             values = {"syn_weight": np.full(n, np.nan), "delay": np.full(n, np.nan),
                       "nsyns": np.ones(n)}
             receptor = np.empty(n, dtype=object)
+            syn_type, parts, syn_params = None, {}, {}
             for tid in np.unique(type_ids).tolist():
                 if tid not in types:
                     _fail(where, "edge_type_id %d not in %s" % (tid, types_path))
                 row = types[tid]
                 twhere = "%s (edge type %d)" % (types_path, tid)
                 template = (row.get("model_template") or "").strip()
-                if template not in ("", "NONE", "pyNN:StaticSynapse", "static_synapse",
-                                    "nest:static_synapse"):
-                    _fail(twhere, "synapse model %r cannot be imported (static synapses only)"
-                          % template)
+                if template in ("", "NONE", "static_synapse", "nest:static_synapse"):
+                    template = "pyNN:StaticSynapse"
+                if not template.startswith("pyNN:") or template[5:] not in m.SYNAPSE_TYPES:
+                    _fail(twhere, "synapse model %r cannot be imported (static synapses, or "
+                                  "pyNN:<%s>)" % (template, "|".join(m.SYNAPSE_TYPES)))
+                if syn_type is not None and syn_type != template[5:]:
+                    _fail(where, "edges of several synapse models (%s, %s) in one edge "
+                                 "population" % (syn_type, template[5:]))
+                syn_type = template[5:]
+                for part in m.SYNAPSE_COMPONENTS:
+                    if (row.get(part) or "NONE") != "NONE":
+                        parts[part] = row[part]
                 sel = type_ids == tid
                 tv = _type_parameters(row, components, twhere)
                 for col in ("syn_weight", "delay", "nsyns"):
@@ -342,6 +351,14 @@ def _read_edges(model, edges_path, types_path, components):
                     for k in ("weight",):
                         if k in grp["dynamics_params"]:
                             values["syn_weight"][sel] = grp["dynamics_params"][k][()][idx]
+                    if syn_type != "StaticSynapse":
+                        for k in grp["dynamics_params"]:
+                            if k not in ("syn_weight", "delay", "weight"):
+                                syn_params.setdefault(k, np.full(n, np.nan))[sel] = \
+                                    grp["dynamics_params"][k][()][idx]
+            for k, v in syn_params.items():
+                if np.isnan(v).any():
+                    _fail(where, "synapse parameter %s is missing for some edges" % k)
             for k in ("syn_weight", "delay"):
                 if np.isnan(values[k]).any():
                     _fail(where, "%s is missing for %d edges" % (k, np.isnan(values[k]).sum()))
@@ -369,8 +386,10 @@ def _read_edges(model, edges_path, types_path, components):
                 label = name if sel.all() else "%s_%s" % (name, rec)
                 model.projections.append(m.Projection(
                     label=label, pre=pre_name, post=post_name, receptor_type=rec,
-                    synapse_type="StaticSynapse", pre_index=pre_index[sel],
-                    post_index=post_index[sel], weight=w, delay=values["delay"][sel]))
+                    synapse_type=syn_type, pre_index=pre_index[sel],
+                    post_index=post_index[sel], weight=w, delay=values["delay"][sel],
+                    synapse_params={k: v[sel] for k, v in syn_params.items()},
+                    components=dict(parts)))
 
 
 def _nest_model_of(pop):

@@ -152,12 +152,18 @@ def _write_edges(model, names, edge_names, stage):
             group = g.create_group("0")
             group.create_dataset("syn_weight", data=np.asarray(prj.weight, dtype=np.float64))
             group.create_dataset("delay", data=np.asarray(prj.delay, dtype=np.float64))
-            rows.append({"edge_type_id": type_id,
-                         "model_template": "pyNN:%s" % prj.synapse_type,
-                         "receptor_type": prj.receptor_type,
-                         "edge_pop_name": name})
+            if prj.synapse_params:
+                dyn = group.create_group("dynamics_params")
+                for pname, values in prj.synapse_params.items():
+                    dyn.create_dataset(pname, data=np.asarray(values, dtype=np.float64))
+            row = {"edge_type_id": type_id, "model_template": "pyNN:%s" % prj.synapse_type,
+                   "receptor_type": prj.receptor_type, "edge_pop_name": name}
+            for part in m.SYNAPSE_COMPONENTS:
+                row[part] = prj.components.get(part, "NONE")
+            rows.append(row)
     _write_csv(stage.path("network/edge_types.csv"),
-               ["edge_type_id", "model_template", "receptor_type", "edge_pop_name"], rows)
+               ["edge_type_id", "model_template", "receptor_type", "edge_pop_name"]
+               + list(m.SYNAPSE_COMPONENTS), rows)
 
 
 def _write_csv(path, columns, rows):
