@@ -358,3 +358,31 @@ def test_bad_files_name_the_file_and_element(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2 and "hh_psc_alpha" in result.stderr
     assert not os.path.exists(tmp_path / "s" / "output")
+
+
+def test_sonata_keeps_the_order_of_populations_and_projections(tmp_path):
+    """Populations are built in file order (so neurons keep their global ids
+    and random streams): HDF5 lists groups by name unless told otherwise."""
+    sim.setup(timestep=0.1, rng_seed=3)
+    pops = []
+    for label in ("zeta", "alpha", "mid"):
+        src = sim.Population(5, sim.SpikeSourcePoisson(rate=200.0), label=label + "_in")
+        cells = sim.Population(5, sim.IF_curr_exp(), label=label)
+        sim.Projection(src, cells, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0),
+                       label="in_" + label)
+        cells.record("spikes")
+        pops.append(cells)
+    path = sim.export(str(tmp_path / "o"), format="sonata", duration=100.0)
+    sim.run(100.0)
+    ref = {p.label: spikes_of(p) for p in pops}
+    model = exchange.read(str(tmp_path / "o" / "simulation_config.json"))
+    assert [p.label for p in model.populations] == ["zeta_in", "zeta", "alpha_in", "alpha",
+                                                    "mid_in", "mid"]
+    assert [p.label for p in model.projections] == ["in_zeta", "in_alpha", "in_mid"]
+    built = exchange.build(model)
+    built.run()
+    got = built.spikes()
+    for k in ref:
+        assert ref[k][0].size > 0
+        assert np.array_equal(ref[k][0], got[k][0]) and np.array_equal(ref[k][1], got[k][1])
+    assert path.endswith("circuit_config.json")

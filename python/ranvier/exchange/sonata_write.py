@@ -100,7 +100,8 @@ def _write_nodes(model, names, stage):
     with h5py.File(stage.path("network/nodes.h5"), "w") as f:
         f.attrs["magic"] = np.uint32(MAGIC)
         f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
-        root = f.create_group("nodes")
+        # creation order kept: populations are built in this order (global ids)
+        root = f.create_group("nodes", track_order=True)
         for type_id, pop in enumerate(model.populations):
             name = names[pop.label]
             g = root.create_group(name)
@@ -138,7 +139,7 @@ def _write_edges(model, names, edge_names, stage):
     with h5py.File(stage.path("network/edges.h5"), "w") as f:
         f.attrs["magic"] = np.uint32(MAGIC)
         f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
-        root = f.create_group("edges")
+        root = f.create_group("edges", track_order=True)
         for type_id, (prj, name) in enumerate(zip(model.projections, edge_names)):
             g = root.create_group(name)
             n = prj.pre_index.size
