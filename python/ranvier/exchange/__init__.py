@@ -74,10 +74,11 @@ def read(path, format=None):
     raise ExchangeError("unknown format %r (known: %s)" % (fmt, ", ".join(FORMATS)))
 
 
-def build(model, **setup_extra):
-    """Builds `model` in pyNN.ranvier (calls setup()); returns a Built."""
+def build(model, sim=None, **setup_extra):
+    """Builds `model` in pyNN.ranvier (calls setup()), or in another PyNN
+    backend module `sim`; returns a Built."""
     from . import builder
-    return builder.build(model, **setup_extra)
+    return builder.build(model, sim=sim, **setup_extra)
 
 
 def load(path, format=None, **setup_extra):

@@ -36,13 +36,13 @@ class Built:
     """What build() made: the Model, and its Populations, Projections and
     current sources in pyNN.ranvier, by label."""
     model: m.Model
+    sim: object = None
     populations: dict = field(default_factory=dict)
     projections: dict = field(default_factory=dict)
     current_sources: list = field(default_factory=list)
 
     def run(self, duration=None):
-        import pyNN.ranvier as sim
-        sim.run(self.model.duration if duration is None else duration)
+        self.sim.run(self.model.duration if duration is None else duration)
 
     def spikes(self):
         """{population label: (indices, times)} of the recorded populations,
@@ -51,20 +51,37 @@ class Built:
         for label, pop in self.populations.items():
             if "spikes" not in self.model.population(label).record:
                 continue
-            ids, times = pop.recorder._get_spiketimes(pop.all_cells)
-            index = np.asarray(ids, dtype=np.int64) - int(pop.first_id)
+            if hasattr(pop, "_handle"):
+                ids, times = pop.recorder._get_spiketimes(pop.all_cells)
+                index = np.asarray(ids, dtype=np.int64) - int(pop.first_id)
+            else:       # another backend
+                trains = pop.get_data("spikes", clear=False).segments[-1].spiketrains
+                index = np.concatenate([np.full(len(st), st.annotations["source_index"])
+                                        for st in trains] + [np.zeros(0, int)]).astype(np.int64)
+                times = np.concatenate([np.asarray(st.rescale("ms")) for st in trains]
+                                       + [np.zeros(0)])
             order = np.lexsort((index, times))
             out[label] = (index[order], np.asarray(times)[order])
         return out
 
 
-def build(model, **setup_extra):
-    import pyNN.ranvier as sim
+def build(model, sim=None, **setup_extra):
+    """Builds `model` in pyNN.ranvier, or in another PyNN backend `sim`
+    (for cross-checks: connections then go through FromListConnector, and
+    random streams are that simulator's own)."""
+    ranvier = sim is None
+    if ranvier:
+        import pyNN.ranvier as sim
     extra = dict(setup_extra)
-    extra.setdefault("rng_seed", model.seed)
-    extra.setdefault("max_delay", model.max_delay)
-    sim.setup(timestep=model.dt, min_delay=model.min_delay, **extra)
-    built = Built(model)
+    if ranvier:
+        extra.setdefault("rng_seed", model.seed)
+        extra.setdefault("max_delay", model.max_delay)
+        sim.setup(timestep=model.dt, min_delay=model.min_delay, **extra)
+    else:
+        min_delay = model.min_delay if model.min_delay != "auto" else min(
+            [float(np.min(p.delay)) for p in model.projections if p.delay.size] + [10.0])
+        sim.setup(timestep=model.dt, min_delay=min_delay, **extra)
+    built = Built(model, sim=sim)
     for desc in model.populations:
         built.populations[desc.label] = _population(sim, desc)
     for desc in model.projections:
@@ -112,6 +129,14 @@ def _projection(sim, desc, populations):
     delay = np.asarray(desc.delay, dtype=np.float64)
     if (delay < 0).any():     # "no delay" in the file (neuroml_read warns): one step
         delay = np.where(delay < 0, sim.get_time_step(), delay)
+    if not hasattr(pre, "_handle"):          # another backend
+        if desc.synapse_type != "StaticSynapse":
+            raise m.ExchangeError("projection %r: only static synapses are built in other "
+                                  "simulators" % desc.label)
+        conns = np.column_stack([desc.pre_index, desc.post_index, desc.weight, delay])
+        return sim.Projection(pre, post, sim.FromListConnector(conns, column_names=[
+            "weight", "delay"]), sim.StaticSynapse(), receptor_type=desc.receptor_type,
+            label=desc.label)
     columns = {"weight": np.asarray(desc.weight, dtype=np.float64), "delay": delay}
     columns.update({k: np.asarray(v, dtype=np.float64) for k, v in desc.synapse_params.items()})
     connector = ConnectionListConnector(desc.pre_index, desc.post_index, columns)
