@@ -51,6 +51,9 @@ def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False):
     dc.inject_into(E[0:10])
     step = sim.StepCurrentSource(times=[30.0, 60.0], amplitudes=[0.2, 0.0])
     step.inject_into(I)
+    ac = sim.ACSource(amplitude=0.05, offset=0.01, frequency=25.0, phase=30.0, start=10.0,
+                      stop=120.0)
+    ac.inject_into(E[5:15])
     E.record("spikes")
     I.record("spikes")
     E[0:3].record("v")

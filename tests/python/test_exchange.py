@@ -386,3 +386,53 @@ def test_sonata_keeps_the_order_of_populations_and_projections(tmp_path):
         assert ref[k][0].size > 0
         assert np.array_equal(ref[k][0], got[k][0]) and np.array_equal(ref[k][1], got[k][1])
     assert path.endswith("circuit_config.json")
+
+
+CELL_TYPES = {
+    "IF_curr_alpha": {}, "IF_curr_exp": {}, "IF_cond_alpha": {}, "IF_cond_exp": {},
+    "EIF_cond_exp_isfa_ista": {"a": 2.0, "b": 0.05}, "EIF_cond_alpha_isfa_ista": {"delta_T": 1.5},
+    "HH_cond_exp": {"gbar_Na": 18.0},
+}
+
+
+@pytest.mark.parametrize("fmt", ["neuroml", "sonata"])
+def test_every_cell_type_round_trips_bit_identical(tmp_path, fmt):
+    """Each cell type NeuroML's PyNN library has, with heterogeneous values,
+    driven by a spike array and a step current: the same v after the round trip."""
+    sim.setup(timestep=0.1, rng_seed=11)
+    kick = sim.Population(2, sim.SpikeSourceArray(spike_times=[[3.0, 9.0], [4.5]]), label="kick")
+    pops = []
+    for name, extra in CELL_TYPES.items():
+        celltype = getattr(sim, name)(**extra)
+        pop = sim.Population(3, celltype, label=name)
+        pop.set(i_offset=np.array([0.0, 0.2, 0.4]) if "HH" not in name else np.array([0, 1, 2.0]))
+        pop.initialize(v=np.array([-65.0, -60.0, -58.5]))
+        w = 0.02 if "cond" in name else 1.5
+        sim.Projection(kick, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=w, delay=0.7))
+        pop.record(["spikes", "v"])
+        pops.append(pop)
+    sim.StepCurrentSource(times=[5.0, 15.0], amplitudes=[0.3, 0.1]).inject_into(pops[0])
+    target = tmp_path / ("m.net.nml" if fmt == "neuroml" else "s")
+    sim.export(str(target), format=fmt, duration=40.0)
+    sim.run(40.0)
+    ref = {p.label: _v(p)[0] for p in pops}
+    path = str(tmp_path / "LEMS_m.xml") if fmt == "neuroml" else str(
+        tmp_path / "s" / "simulation_config.json")
+    built = exchange.load(path)
+    assert [p.cell_type for p in built.model.populations][1:] == list(CELL_TYPES)
+    built.run()
+    for label, v in ref.items():
+        got = _v(built.populations[label])[0]
+        assert np.array_equal(v, got), label
+    if fmt == "neuroml":
+        from neuroml.utils import validate_neuroml2
+        validate_neuroml2(str(tmp_path / "m.net.nml"))
+
+
+def test_neuroml_refuses_a_split_that_would_explode(tmp_path, monkeypatch):
+    from ranvier.exchange import neuroml_write
+    monkeypatch.setattr(neuroml_write, "MAX_PROJECTIONS_PER_PROJECTION", 10)
+    vogels_abbott(sim, n=50)          # random v_init: one NeuroML population per neuron
+    with pytest.raises(ExchangeError, match="export to SONATA"):
+        sim.export(str(tmp_path / "x.net.nml"), duration=10.0)
+    assert os.listdir(tmp_path) == []

@@ -32,6 +32,12 @@ import numpy as np
 from . import model as m
 from .files import Staging, safe_name, unique_names
 
+# A projection between Populations split into a and b NeuroML populations
+# becomes up to a * b NeuroML projections; past this many the file would be
+# mostly projection headers (each neuron its own population when, e.g.,
+# v_init is random), and the export stops with an error instead.
+MAX_PROJECTIONS_PER_PROJECTION = 20000
+
 SYNAPSE_ELEMENTS = {   # post cell type -> (libNeuroML class, document list, conductance?)
     "IF_cond_exp": ("ExpCondSynapse", "exp_cond_synapses", True),
     "EIF_cond_exp_isfa_ista": ("ExpCondSynapse", "exp_cond_synapses", True),
@@ -224,7 +230,16 @@ def _write_projection(neuroml, doc, net, prj, name, splits):
     ja = pre.index_in_sub[prj.pre_index]
     jb = post.index_in_sub[prj.post_index]
     single = len(pre.members) == 1 and len(post.members) == 1
-    for key in np.unique(pair):
+    pairs = np.unique(pair)
+    if pairs.size > MAX_PROJECTIONS_PER_PROJECTION:
+        raise m.ExchangeError(
+            "NeuroML export: projection %r would need %d NeuroML projections: NeuroML gives a "
+            "population one cell component, and %r has %d and %r %d distinct parameter sets "
+            "(v_init included). Make the parameters and v_init homogeneous, or export to "
+            "SONATA, which stores them per neuron" % (prj.label, pairs.size, prj.pre,
+                                                     len(pre.members), prj.post,
+                                                     len(post.members)))
+    for key in pairs:
         a, b = divmod(int(key), len(post.members))
         sel = np.flatnonzero(pair == key)
         pid = name if single else "%s__%d__%d" % (name, a, b)
