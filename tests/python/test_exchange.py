@@ -301,6 +301,14 @@ def test_ranvier_command_writes_the_formats_own_output(tmp_path):
     table = np.loadtxt(str(tmp_path / "E.spikes"), ndmin=2)
     assert table.shape[0] == ref["E"][0].size
     assert np.allclose(np.sort(table[:, 1]) * 1000.0, np.sort(ref["E"][1]))
+    # NeuroML -> SONATA -> the same spikes
+    result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "convert", lems,
+                             str(tmp_path / "converted")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    built = exchange.load(str(tmp_path / "converted" / "simulation_config.json"))
+    built.run()
+    got = built.spikes()["E"]
+    assert np.array_equal(got[0], ref["E"][0]) and np.array_equal(got[1], ref["E"][1])
 
 
 def test_what_a_format_cannot_express_raises(tmp_path):

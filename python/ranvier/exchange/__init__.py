@@ -24,12 +24,13 @@ FORMATS = ("neuroml", "sonata")
 
 
 def guess_format(path):
-    """'neuroml' for .nml / LEMS .xml files, 'sonata' for .json files."""
+    """'neuroml' for .nml / LEMS .xml files, 'sonata' for .json files and
+    folders."""
     name = os.path.basename(str(path)).lower()
     if name.endswith((".nml", ".nml.xml")) or (name.startswith("lems") and name.endswith(".xml")):
         return "neuroml"
-    if name.endswith(".json") or os.path.isdir(path):
-        return "sonata"
+    if name.endswith(".json") or os.path.isdir(path) or not os.path.splitext(name)[1]:
+        return "sonata"       # a config, or a folder (to be) holding one
     raise ExchangeError("%s: cannot tell the format from the name; give format='neuroml' "
                         "or format='sonata'" % path)
 
@@ -62,15 +63,17 @@ def write(model, path, format):
     raise ExchangeError("unknown format %r (known: %s)" % (format, ", ".join(FORMATS)))
 
 
-def read(path, format=None):
-    """A Model from a NeuroML 2 / LEMS file or a SONATA config file."""
+def read(path, format=None, duration=None):
+    """A Model from a NeuroML 2 / LEMS file or a SONATA config file;
+    `duration` (ms) overrides the file's (a bare .nml or a circuit config
+    has none: model.duration is None then)."""
     fmt = format or guess_format(path)
     if fmt == "neuroml":
         from . import neuroml_read
-        return neuroml_read.read(path)
+        return neuroml_read.read(path, duration=duration)
     if fmt == "sonata":
         from . import sonata_read
-        return sonata_read.read(path)
+        return sonata_read.read(path, duration=duration)
     raise ExchangeError("unknown format %r (known: %s)" % (fmt, ", ".join(FORMATS)))
 
 

@@ -57,6 +57,8 @@ def main(argv=None):
             return 0
         if args.command == "convert":
             model = read(args.file, duration=args.duration)
+            model.name = os.path.splitext(os.path.basename(args.out))[0].split(".")[0] \
+                if model.name == "network" else model.name
             if model.duration is None:
                 raise ExchangeError("%s: no simulation time in the file: give --duration"
                                     % args.file)
@@ -73,9 +75,7 @@ def main(argv=None):
 def run(args):
     fmt = args.format or guess_format(args.file)
     t0 = time.perf_counter()
-    model = read(args.file, fmt) if args.duration is None else read(args.file, fmt)
-    if args.duration is not None:
-        model.duration = args.duration
+    model = read(args.file, fmt, duration=args.duration)
     if model.duration is None:
         raise ExchangeError("%s: no simulation time in the file (no LEMS simulation or SONATA "
                             "run section): give --duration" % args.file)
