@@ -22,6 +22,7 @@ def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False):
     E = sim.Population(n_e, celltype, initial_values={"v": v_init}, label="E")
     I = sim.Population(n - n_e, celltype, initial_values={"v": v_init}, label="I")
     I.set(tau_m=RandomDistribution("uniform", (15.0, 25.0), rng=rng))   # heterogeneous
+    E.positions = positions(n_e)
     drive = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0, start=0.0, duration=1e9),
                            label="drive")
     kick = sim.Population(3, sim.SpikeSourceArray(spike_times=[[5.0, 7.5], [10.0], []]),
@@ -66,3 +67,9 @@ def spikes_of(pop):
     index = np.asarray(ids, dtype=np.int64) - int(pop.first_id)
     order = np.lexsort((index, times))
     return index[order], np.asarray(times)[order]
+
+
+def positions(n):
+    """Positions that are not PyNN's default grid (to see them travel)."""
+    k = np.arange(n, dtype=float)
+    return np.vstack([1.5 * k, np.sin(k), np.full(n, -2.25)])

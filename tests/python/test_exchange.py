@@ -21,7 +21,7 @@ from ranvier import exchange
 from ranvier.exchange import ExchangeError
 
 sys.path.insert(0, os.path.dirname(__file__))
-from exchange_nets import spikes_of, vogels_abbott  # noqa: E402
+from exchange_nets import positions, spikes_of, vogels_abbott  # noqa: E402
 
 h5py = pytest.importorskip("h5py")
 needs_neuroml = pytest.mark.skipif(importlib.util.find_spec("neuroml") is None,
@@ -64,6 +64,8 @@ def test_sonata_round_trip_bit_identical(tmp_path, cell):
     assert built.model.duration == 150.0
     built.run()
     _same(ref, built)
+    E = built.populations["E"]
+    assert np.array_equal(E.positions, positions(E.size))
 
 
 def test_sonata_round_trip_with_stdp_bit_identical(tmp_path):
@@ -92,6 +94,8 @@ def test_neuroml_round_trip_bit_identical(tmp_path, cell):
         built = exchange.load(f)
         built.run(150.0)
         _same(ref, built)
+        E = built.populations["E"]      # libNeuroML writes locations with 15 digits
+        assert np.allclose(E.positions, positions(E.size), rtol=1e-14, atol=1e-15)
 
 
 def test_sonata_files_follow_the_format(tmp_path):
