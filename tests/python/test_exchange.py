@@ -458,3 +458,27 @@ def test_neuroml_refuses_a_split_that_would_explode(tmp_path, monkeypatch):
     with pytest.raises(ExchangeError, match="export to SONATA"):
         sim.export(str(tmp_path / "x.net.nml"), duration=10.0)
     assert os.listdir(tmp_path) == []
+
+
+def test_pynn_serialization_reads_ranvier_sonata(tmp_path, monkeypatch):
+    """PyNN's own SONATA importer (pyNN.serialization, another reader) finds
+    the populations, cell types, per-node parameters, connections, weights,
+    delays and receptor types of a file Ranvier wrote."""
+    from pyNN.serialization import import_from_sonata
+    vogels_abbott(sim, n=50)
+    path = sim.export(str(tmp_path / "s"), format="sonata", duration=10.0)
+    model = exchange.read(path)
+    import pyNN.mock as mock
+    mock.setup(timestep=0.1, min_delay=0.2)
+    monkeypatch.chdir(tmp_path / "s")     # PyNN resolves the manifest against the cwd
+    net = import_from_sonata("circuit_config.json", mock)
+    cells = {p.size: p for p in net.populations if type(p.celltype).__name__ == "IF_cond_exp"}
+    I = model.population("I")
+    assert np.array_equal(np.asarray(cells[I.size].get("tau_m")), I.parameters["tau_m"])
+    prj = {p.label.rsplit("-", 1)[0]: p for p in net.projections}
+    assert set(prj) == {p.label for p in model.projections}
+    ie = next(p for p in model.projections if p.label == "IE")
+    assert prj["IE"].receptor_type == "inhibitory"
+    got = np.array(prj["IE"].get(["weight", "delay"], format="list"))
+    want = np.column_stack([ie.pre_index, ie.post_index, ie.weight, ie.delay])
+    assert np.array_equal(got[np.lexsort(got.T[::-1])], want[np.lexsort(want.T[::-1])])
