@@ -366,6 +366,12 @@ def test_bad_files_name_the_file_and_element(tmp_path):
     # SONATA: a missing dataset and an unknown cell template
     vogels_abbott(sim, n=20)
     path = sim.export(str(tmp_path / "s"), format="sonata", duration=10.0)
+    etypes = tmp_path / "s" / "network" / "edge_types.csv"
+    original = etypes.read_text()
+    etypes.write_text(original.replace("inhibitory", "GABA_B", 1))
+    with pytest.raises(ExchangeError, match="edges/IE: receptor_type.*GABA_B"):
+        exchange.read(path)
+    etypes.write_text(original)
     with h5py.File(str(tmp_path / "s" / "network" / "edges.h5"), "a") as f:
         del f["edges/EE/0/delay"]
     with pytest.raises(ExchangeError, match="edges.h5: /edges/EE: delay is missing"):

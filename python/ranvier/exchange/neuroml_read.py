@@ -324,7 +324,8 @@ def _read_projections(model, doc, net, path):
             ids[k] = int(c.id)
             pre[k] = pre_idx[c.get_pre_cell_id()]
             post_i[k] = post_idx[c.get_post_cell_id()]
-            w[k] = float(getattr(c, "weight", 1.0) or 1.0) if hasattr(c, "weight") else 1.0
+            weight = getattr(c, "weight", None)      # <connection> has none: 1
+            w[k] = 1.0 if weight is None else float(weight)
             delay = getattr(c, "delay", None)
             d[k] = quantity(delay, where) if delay is not None else 0.0
             zero_delay += d[k] == 0.0

@@ -171,11 +171,8 @@ def _type_parameters(row, components, where):
     params = {}
     dyn = (row.get("dynamics_params") or "").strip()
     if dyn and dyn != "NONE":
-        folder = components.get("point_neuron_models_dir") or components.get(
-            "synaptic_models_dir") or ""
-        candidates = [os.path.join(components.get(k, ""), dyn) for k in
-                      ("point_neuron_models_dir", "synaptic_models_dir")] + [
-                          os.path.join(folder, dyn)]
+        candidates = [os.path.join(components[k], dyn) for k in
+                      ("point_neuron_models_dir", "synaptic_models_dir") if k in components]
         found = next((c for c in candidates if os.path.exists(c)), None)
         if found is None:
             _fail(where, "dynamics_params file %r not found in the components folders" % dyn)
@@ -373,16 +370,17 @@ def _read_edges(model, edges_path, types_path, components):
             inferred = np.where(weight < 0, "inhibitory", "excitatory")
             receptor[missing] = inferred[missing]
             cond = "cond" in post.cell_type
+            bad = set(receptor[~np.isin(receptor, ["excitatory", "inhibitory"])])
+            if bad:
+                _fail(where, "receptor_type %s not supported (excitatory, inhibitory)"
+                      % sorted(bad))
             for rec in ("excitatory", "inhibitory"):
                 sel = receptor == rec
                 if not sel.any():
                     continue
-                bad = set(receptor[~np.isin(receptor, ["excitatory", "inhibitory"])])
-                if bad:
-                    _fail(where, "receptor_type %s not supported" % sorted(bad))
                 w = weight[sel]
-                if cond or post.cell_type == "HH_cond_exp":
-                    w = np.abs(w) if missing[sel].all() else w
+                if cond and missing[sel].all():
+                    w = np.abs(w)     # receptor inferred from the sign (BMTK's convention)
                 label = name if sel.all() else "%s_%s" % (name, rec)
                 model.projections.append(m.Projection(
                     label=label, pre=pre_name, post=post_name, receptor_type=rec,
