@@ -12,8 +12,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 
 def rates(built, tstop):
     out = {}
