@@ -42,3 +42,10 @@ def list_standard_models():
     return [obj.__name__ for obj in globals().values()
             if isinstance(obj, type) and issubclass(obj, StandardCellType)
             and obj is not StandardCellType]
+
+
+def export(path, format=None, duration=None):
+    """Writes the network built so far to NeuroML 2 (+ LEMS) or SONATA files;
+    see ranvier.exchange.export (docs/exchange.md)."""
+    from ranvier import exchange
+    return exchange.export(path, format=format, duration=duration)

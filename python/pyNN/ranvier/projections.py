@@ -151,6 +151,7 @@ class Projection(common.Projection):
         state = simulator.state
         self._stream = state.n_projections
         state.n_projections += 1
+        state.projections.append(self)
         self._pre_side = Side(self.pre)
         self._post_side = Side(self.post)
         self._kernel = {}          # (pre part, post part) -> kernel projection

@@ -175,6 +175,10 @@ class State(common.control.BaseState):
         self.write_on_end = []
         self.populations = []
         self.current_sources = []
+        # (current source, root Population, indices) per inject_into, and the
+        # Projections in creation order: what ranvier.exchange exports.
+        self.injections = []
+        self.projections = []
         self.n_projections = 0
         self.segment_counter = -1
         self.reset()

@@ -88,6 +88,7 @@ class RanvierCurrentSource(StandardCurrentSource):
                                        np.ascontiguousarray(indices, dtype=np.int64))
             except _core.KernelError as err:
                 raise simulator.translate_error(err)
+            state.injections.append((self, population, np.asarray(indices, dtype=np.int64)))
 
     def record(self):
         state.kernel.cs_record(self._handle, True)

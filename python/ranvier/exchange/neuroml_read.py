@@ -1,0 +1,475 @@
+"""
+Reads a NeuroML 2 network of point neurons (and its LEMS simulation) into
+a Model.
+
+Accepted: populations of NeuroML's PyNN cell types (IF_curr_alpha ...
+HH_cond_exp), SpikeSourcePoisson and spikeArray components; projections
+with expCondSynapse / alphaCondSynapse / expCurrSynapse / alphaCurrSynapse
+whose time constant (and reversal potential) is the post-synaptic cell's
+for the excitatory or the inhibitory receptor (in Ranvier, as in PyNN,
+these are cell parameters); connectionWD and connection elements;
+inputLists of pulseGenerator, sineGenerator and compoundInput.  Populations
+that Ranvier split on export (ranvier:population, ranvier:indices) are
+joined again.  Anything else raises ExchangeError naming the file and the
+element.
+
+:copyright: Copyright the Ranvier developers.
+"""
+
+import math
+import os
+import re
+import warnings
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from . import model as m
+
+CELL_LISTS = ("IF_curr_alpha", "IF_curr_exp", "IF_cond_alpha", "IF_cond_exp",
+              "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp")
+SYNAPSE_LISTS = {"exp_cond_synapses": ("exp", True), "alpha_cond_synapses": ("alpha", True),
+                 "exp_curr_synapses": ("exp", False), "alpha_curr_synapses": ("alpha", False)}
+UNITS = {"ms": 1.0, "s": 1000.0, "us": 1e-3, "Hz": 1.0, "per_ms": 1000.0, "per_s": 1.0,
+         "kHz": 1000.0, "nA": 1.0, "pA": 1e-3, "uA": 1e3, "A": 1e9, "mV": 1.0, "V": 1e3}
+
+
+def _fail(where, message):
+    raise m.ExchangeError("%s: %s" % (where, message))
+
+
+def quantity(text, where, default_unit=None):
+    """A NeuroML quantity ('5.0ms', '0.1 nA') in PyNN's units."""
+    mo = re.fullmatch(r"\s*([-+0-9.eE]+)\s*([A-Za-z_]*)\s*", str(text))
+    if not mo:
+        _fail(where, "%r is not a quantity" % text)
+    value, unit = float(mo.group(1)), mo.group(2) or default_unit
+    if unit is None:
+        return value
+    if unit not in UNITS:
+        _fail(where, "unit %r is not supported" % unit)
+    return value * UNITS[unit] if UNITS[unit] != 1.0 else value
+
+
+def _props(obj):
+    return {p.tag: p.value for p in (getattr(obj, "properties", None) or [])}
+
+
+def _floats(text):
+    return np.array([float(x) for x in text.split()], dtype=np.float64)
+
+
+def read(path, duration=None):
+    path = os.path.abspath(str(path))
+    if not os.path.exists(path):
+        _fail(path, "no such file")
+    lems = None
+    if not path.endswith(".nml"):
+        lems, nml_path = _read_lems(path)
+    else:
+        nml_path = path
+        lems = _find_lems(path)
+    model = _read_network(nml_path)
+    if lems is not None:
+        model.duration, model.dt, model.seed = lems["duration"], lems["dt"], lems["seed"]
+        for label, variable, index in lems["record"]:
+            pop, i = _locate(model, label, index, lems["path"])
+            rec = model.population(pop).record
+            rec[variable] = np.union1d(rec.get(variable, np.zeros(0, np.int64)), [i])
+        model.lems_outputs = lems["outputs"]
+    else:
+        model.duration = None
+        model.lems_outputs = None
+        for pop in model.populations:
+            pop.record["spikes"] = np.arange(pop.size)
+    if duration is not None:
+        model.duration = float(duration)
+    return model
+
+
+def _find_lems(nml_path):
+    """The LEMS file beside nml_path that includes it, if there is one."""
+    folder, name = os.path.split(nml_path)
+    for f in sorted(os.listdir(folder)):
+        if f.startswith("LEMS_") and f.endswith(".xml"):
+            p = os.path.join(folder, f)
+            try:
+                root = ET.parse(p).getroot()
+            except ET.ParseError:
+                continue
+            if any(inc.get("file") == name for inc in root.iter("Include")):
+                return _read_lems(p)[0]
+    return None
+
+
+def _read_lems(path):
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as err:
+        _fail(path, "is not well-formed XML (line %d, column %d)" % err.position)
+    if root.tag != "Lems":
+        _fail(path, "the root element is <%s>, not <Lems>" % root.tag)
+    includes = [i.get("file") for i in root.iter("Include") if i.get("file", "").endswith(".nml")]
+    if len(includes) != 1:
+        _fail(path, "includes %d NeuroML network files; one is needed" % len(includes))
+    nml = os.path.join(os.path.dirname(path), includes[0])
+    sims = list(root.iter("Simulation"))
+    if len(sims) != 1:
+        _fail(path, "has %d <Simulation> elements; one is needed" % len(sims))
+    sim = sims[0]
+    where = "%s: <Simulation id=%r>" % (path, sim.get("id"))
+    out = {"path": path, "duration": quantity(sim.get("length"), where),
+           "dt": quantity(sim.get("step"), where), "seed": int(sim.get("seed", 1)),
+           "record": [], "outputs": []}
+    for eof in sim.iter("EventOutputFile"):
+        ids, selects = [], []
+        for sel in eof.iter("EventSelection"):
+            if sel.get("eventPort", "spike") != "spike":
+                _fail(where, "EventSelection %s: only the port 'spike' is supported"
+                      % sel.get("id"))
+            pop, index = _select(sel.get("select"), where)
+            out["record"].append((pop, "spikes", index))
+            ids.append(int(sel.get("id")))
+            selects.append((pop, index))
+        out["outputs"].append({"kind": "events", "file": eof.get("fileName"),
+                               "format": eof.get("format", "ID_TIME"),
+                               "ids": ids, "cells": selects})
+    for of in sim.iter("OutputFile"):
+        cols = []
+        for col in of.iter("OutputColumn"):
+            q = col.get("quantity", "")
+            parts = q.split("/")
+            if len(parts) < 3 or parts[-1] != "v":
+                _fail(where, "OutputColumn %s: quantity %r; only <pop>/<i>/<cell>/v is "
+                             "supported" % (col.get("id"), q))
+            pop, index = _select("/".join(parts[:-1]), where)
+            out["record"].append((pop, "v", index))
+            cols.append((pop, index))
+        out["outputs"].append({"kind": "signal", "variable": "v",
+                               "file": of.get("fileName"), "cells": cols})
+    return out, nml
+
+
+def _select(text, where):
+    mo = re.fullmatch(r"([^/\[\]]+)(?:\[(\d+)\]|/(\d+)(?:/[^/]+)?)", text or "")
+    if not mo:
+        _fail(where, "cannot read the cell path %r" % text)
+    return mo.group(1), int(mo.group(2) if mo.group(2) is not None else mo.group(3))
+
+
+def _locate(model, nml_pop, index, where):
+    """(Population label, index) of cell `index` of NeuroML population nml_pop."""
+    mapping = model.nml_map.get(nml_pop)
+    if mapping is None:
+        _fail(where, "population %r is not in the network" % nml_pop)
+    label, indices = mapping
+    if not 0 <= index < indices.size:
+        _fail(where, "cell %d of population %r does not exist" % (index, nml_pop))
+    return label, int(indices[index])
+
+
+def _read_network(path):
+    try:
+        from neuroml.loaders import read_neuroml2_file
+    except ImportError:
+        raise m.ExchangeError("NeuroML import needs libNeuroML (pip install libNeuroML)")
+    try:
+        doc = read_neuroml2_file(path, include_includes=True)
+    except Exception as err:   # libNeuroML raises bare Exceptions on bad XML
+        _fail(path, "cannot be read as NeuroML 2 (%s)" % err)
+    if len(doc.networks) != 1:
+        _fail(path, "has %d <network> elements; one is needed" % len(doc.networks))
+    net = doc.networks[0]
+    components = {}
+    for kind in CELL_LISTS:
+        for c in getattr(doc, kind):
+            components[c.id] = (kind, c)
+    for c in doc.SpikeSourcePoisson:
+        components[c.id] = ("SpikeSourcePoisson", c)
+    for c in doc.spike_arrays:
+        components[c.id] = ("SpikeSourceArray", c)
+    props = _props(net)
+    model = m.Model(name=net.id)
+    model.min_delay = _num_or_auto(props.get("ranvier:min_delay", "auto"))
+    model.max_delay = _num_or_auto(props.get("ranvier:max_delay", "auto"))
+    model.nml_map = {}
+    groups = {}   # label -> list of (nml population, kind, component, indices)
+    for pop in net.populations:
+        where = "%s: <population id=%r>" % (path, pop.id)
+        if pop.component not in components:
+            other = _find_component(doc, pop.component)
+            _fail(where, "component %r %s" % (pop.component, "is a <%s>, which Ranvier cannot "
+                         "import (NeuroML's PyNN cell types and spike sources only)" % other
+                         if other else "is not defined"))
+        kind, comp = components[pop.component]
+        size = len(pop.instances) if pop.instances else int(pop.size)
+        if pop.instances and [int(i.id) for i in pop.instances] != list(range(size)):
+            _fail(where, "instance ids must be 0..%d in order" % (size - 1))
+        p = _props(pop)
+        label = p.get("ranvier:population", pop.id)
+        indices = (np.array([int(x) for x in p["ranvier:indices"].split()], dtype=np.int64)
+                   if "ranvier:indices" in p else np.arange(size))
+        if indices.size != size:
+            _fail(where, "ranvier:indices lists %d cells, the population has %d"
+                  % (indices.size, size))
+        positions = None
+        if pop.instances and all(i.location is not None for i in pop.instances):
+            positions = np.array([[float(i.location.x), float(i.location.y),
+                                   float(i.location.z)] for i in pop.instances]).T
+        groups.setdefault(label, []).append((pop.id, kind, comp, indices, positions, where))
+        model.nml_map[pop.id] = (label, indices)
+    for label, parts in groups.items():
+        model.populations.append(_join(label, parts))
+    _read_projections(model, doc, net, path)
+    _read_inputs(model, doc, net, path)
+    return model
+
+
+def _num_or_auto(text):
+    try:
+        return float(text)
+    except ValueError:
+        return "auto"
+
+
+def _find_component(doc, comp_id):
+    for name in doc.member_data_items_:
+        for obj in getattr(doc, name.name, None) or []:
+            if getattr(obj, "id", None) == comp_id:
+                return type(obj).__name__
+    return None
+
+
+def _join(label, parts):
+    """One Population from the NeuroML populations that make it up."""
+    import pyNN.ranvier as sim
+    kinds = {kind for _, kind, _, _, _, _ in parts}
+    if len(kinds) != 1:
+        _fail(parts[0][5], "population %r is split into several cell types (%s)"
+              % (label, ", ".join(sorted(kinds))))
+    kind = kinds.pop()
+    n = sum(ind.size for _, _, _, ind, _, _ in parts)
+    allidx = np.sort(np.concatenate([ind for _, _, _, ind, _, _ in parts]))
+    if not np.array_equal(allidx, np.arange(n)):
+        _fail(parts[0][5], "the parts of population %r do not cover 0..%d once" % (label, n - 1))
+    celltype = getattr(sim, kind)
+    params, init = {}, {}
+    positions = np.zeros((3, n)) if all(pos is not None for *_, pos, _ in parts) else None
+    if kind == "SpikeSourceArray":
+        params["spike_times"] = np.array([None] * n + [None], dtype=object)[:-1]
+    else:
+        params = {k: np.full(n, float(v)) for k, v in celltype.default_parameters.items()}
+        init = {k: np.full(n, float(v)) for k, v in celltype.default_initial_values.items()}
+    for pop_id, _, comp, indices, pos, where in parts:
+        where = "%s (component %r)" % (where, comp.id)
+        if positions is not None:
+            positions[:, indices] = pos
+        if kind == "SpikeSourceArray":
+            times = np.sort(np.array([quantity(s.time, where) for s in comp.spikes]))
+            for i in indices:
+                params["spike_times"][i] = times
+            continue
+        if kind == "SpikeSourcePoisson":
+            for name in ("rate", "start", "duration"):
+                params[name][indices] = quantity(getattr(comp, name), where)
+            continue
+        for name in params:
+            value = getattr(comp, name, None)
+            if value is None:
+                _fail(where, "parameter %s is missing" % name)
+            params[name][indices] = float(value)
+        if comp.v_init is not None:
+            init["v"][indices] = float(comp.v_init)
+    return m.Population(label=label, cell_type=kind, size=n, parameters=params,
+                        initial_values=init, positions=positions)
+
+
+def _read_projections(model, doc, net, path):
+    synapses = {}
+    for attr, (shape, cond) in SYNAPSE_LISTS.items():
+        for s in getattr(doc, attr):
+            synapses[s.id] = (shape, cond, s)
+    joined = {}   # ranvier projection name -> list of chunks
+    order = []
+    for proj in net.projections:
+        where = "%s: <projection id=%r>" % (path, proj.id)
+        if proj.synapse not in synapses:
+            other = _find_component(doc, proj.synapse)
+            _fail(where, "synapse %r %s" % (proj.synapse, "is a <%s>, which Ranvier cannot "
+                         "import" % other if other else "is not defined"))
+        shape, cond, syn = synapses[proj.synapse]
+        for name in (proj.presynaptic_population, proj.postsynaptic_population):
+            if name not in model.nml_map:
+                _fail(where, "population %r is not in the network" % name)
+        pre_label, pre_idx = model.nml_map[proj.presynaptic_population]
+        post_label, post_idx = model.nml_map[proj.postsynaptic_population]
+        post = model.population(post_label)
+        if post.cell_type in m.SPIKE_SOURCES:
+            _fail(where, "the target population %r is a spike source" % post_label)
+        cell_shape = "alpha" if "alpha" in post.cell_type else "exp"
+        cell_cond = "cond" in post.cell_type
+        if (shape, cond) != (cell_shape, cell_cond):
+            _fail(where, "synapse %r (%s, %s) does not match the target cell type %s; Ranvier "
+                         "cells have their synapse shape built in"
+                  % (syn.id, shape, "conductance" if cond else "current", post.cell_type))
+        conns = list(proj.connection_wds) + list(proj.connections)
+        n = len(conns)
+        ids = np.empty(n, dtype=np.int64)
+        pre = np.empty(n, dtype=np.int64)
+        post_i = np.empty(n, dtype=np.int64)
+        w = np.empty(n)
+        d = np.empty(n)
+        zero_delay = 0
+        for k, c in enumerate(conns):
+            ids[k] = int(c.id)
+            pre[k] = pre_idx[c.get_pre_cell_id()]
+            post_i[k] = post_idx[c.get_post_cell_id()]
+            weight = getattr(c, "weight", None)      # <connection> has none: 1
+            w[k] = 1.0 if weight is None else float(weight)
+            delay = getattr(c, "delay", None)
+            d[k] = quantity(delay, where) if delay is not None else 0.0
+            zero_delay += d[k] == 0.0
+        if zero_delay:
+            warnings.warn("%s: %d connections have no delay; Ranvier gives them one time step"
+                          % (where, zero_delay))
+            d[d == 0.0] = -1.0    # set to dt in build
+        props = _props(syn)
+        receptor = props.get("ranvier:receptor") or _receptor(post, post_idx, syn, cond, w, where)
+        tau_name = "tau_syn_E" if receptor == "excitatory" else "tau_syn_I"
+        erev_name = "e_rev_E" if receptor == "excitatory" else "e_rev_I"
+        targets = post_idx
+        if not np.all(post.parameters[tau_name][targets] == float(syn.tau_syn)):
+            _fail(where, "synapse %r has tau_syn = %s, the target cells' %s is %s: Ranvier (like "
+                         "PyNN) has one synaptic time constant per cell and receptor"
+                  % (syn.id, syn.tau_syn, tau_name, post.parameters[tau_name][targets][0]))
+        if cond and not np.all(post.parameters[erev_name][targets] == float(syn.e_rev)):
+            _fail(where, "synapse %r has e_rev = %s, the target cells' %s is %s"
+                  % (syn.id, syn.e_rev, erev_name, post.parameters[erev_name][targets][0]))
+        key = props.get("ranvier:projection", proj.id)
+        if key not in joined:
+            joined[key] = []
+            order.append(key)
+        joined[key].append((pre_label, post_label, receptor, ids, pre, post_i, w, d, where))
+    for key in order:
+        chunks = joined[key]
+        first = chunks[0]
+        if any(c[:3] != first[:3] for c in chunks):
+            _fail(first[-1], "the parts of projection %r differ in populations or receptor" % key)
+        ids = np.concatenate([c[3] for c in chunks])
+        perm = np.argsort(ids, kind="stable")
+        cat = (lambda j: np.concatenate([c[j] for c in chunks])[perm])
+        model.projections.append(m.Projection(
+            label=key, pre=first[0], post=first[1], receptor_type=first[2],
+            synapse_type="StaticSynapse", pre_index=cat(4), post_index=cat(5), weight=cat(6),
+            delay=cat(7)))
+
+
+def _receptor(post, post_idx, syn, cond, w, where):
+    """The receptor of a synapse in a file that does not say it."""
+    tau = float(syn.tau_syn)
+    te = np.all(post.parameters["tau_syn_E"][post_idx] == tau)
+    ti = np.all(post.parameters["tau_syn_I"][post_idx] == tau)
+    if cond:
+        e = float(syn.e_rev)
+        te = te and np.all(post.parameters["e_rev_E"][post_idx] == e)
+        ti = ti and np.all(post.parameters["e_rev_I"][post_idx] == e)
+    elif te and ti:
+        return "inhibitory" if np.all(w < 0) and w.size else "excitatory"
+    if te:
+        return "excitatory"
+    if ti:
+        return "inhibitory"
+    _fail(where, "synapse %r matches neither the excitatory nor the inhibitory synapse of the "
+                 "target cells (tau_syn%s)" % (syn.id, ", e_rev" if cond else ""))
+
+
+def _read_inputs(model, doc, net, path):
+    comps = {}
+    for c in doc.pulse_generators:
+        comps[c.id] = ("pulse", c)
+    for c in doc.compound_inputs:
+        comps[c.id] = ("compound", c)
+    for c in doc.sine_generators:
+        comps[c.id] = ("sine", c)
+    sources, order = {}, []
+    for il in net.input_lists:
+        where = "%s: <inputList id=%r>" % (path, il.id)
+        if il.component not in comps:
+            other = _find_component(doc, il.component)
+            _fail(where, "component %r %s" % (il.component, "is a <%s>, which Ranvier cannot "
+                         "import" % other if other else "is not defined"))
+        if il.populations not in model.nml_map:
+            _fail(where, "population %r is not in the network" % il.populations)
+        if any(float(getattr(i, "weight", 1.0)) != 1.0 for i in il.input_ws):
+            _fail(where, "inputW with a weight other than 1 is not supported")
+        label, idx = model.nml_map[il.populations]
+        if model.population(label).cell_type in m.SPIKE_SOURCES:
+            _fail(where, "current input into spike source population %r" % label)
+        cells = []
+        for inp in list(il.input) + list(il.input_ws):
+            if (inp.destination or "synapses") != "synapses":
+                _fail(where, "input %s: destination %r" % (inp.id, inp.destination))
+            cells.append(idx[inp.get_target_cell_id()])
+        if il.component not in sources:
+            kind, params = _source(*comps[il.component], where)
+            sources[il.component] = m.CurrentSource(kind=kind, parameters=params)
+            order.append(il.component)
+        sources[il.component].targets.append((label, np.array(cells, dtype=np.int64)))
+    for key in order:
+        src = sources[key]
+        merged = {}
+        for label, cells in src.targets:
+            merged.setdefault(label, []).append(cells)
+        src.targets = [(label, np.concatenate(c)) for label, c in merged.items()]
+        model.current_sources.append(src)
+
+
+def _source(kind, comp, where):
+    where = "%s (component %r)" % (where, comp.id)
+    props = _props(comp)
+    if "pynn:kind" in props:
+        params = {}
+        for tag, value in props.items():
+            if tag.startswith("pynn:") and tag != "pynn:kind":
+                name = tag[5:]
+                params[name] = (_floats(value) if name in ("times", "amplitudes")
+                                else float(value))
+        return props["pynn:kind"], params
+    if kind == "pulse":
+        start = quantity(comp.delay, where)
+        return "DCSource", {"amplitude": quantity(comp.amplitude, where), "start": start,
+                            "stop": start + quantity(comp.duration, where)}
+    if kind == "sine":
+        return _sine(comp, where, 0.0)
+    if comp.sine_generators or comp.ramp_generators:
+        if len(comp.sine_generators) == 1 and not comp.ramp_generators and \
+                len(comp.pulse_generators) <= 1:
+            offset = (quantity(comp.pulse_generators[0].amplitude, where)
+                      if comp.pulse_generators else 0.0)
+            return _sine(comp.sine_generators[0], where, offset)
+        _fail(where, "compoundInput: only pulse generators, or one sine generator with an "
+                     "offset, are supported")
+    pulses = sorted(comp.pulse_generators, key=lambda p: quantity(p.delay, where))
+    times, amps = [], []
+    for p in pulses:
+        t0, amp = quantity(p.delay, where), quantity(p.amplitude, where)
+        t1 = t0 + quantity(p.duration, where)
+        if times and t0 < times[-1]:
+            _fail(where, "overlapping pulse generators are not supported")
+        if times and t0 > times[-1]:
+            amps.append(0.0)
+            times.append(t0)
+        elif times:
+            times.pop()
+            amps.pop()
+        times += [t0, t1]
+        amps += [amp, 0.0]
+    return "StepCurrentSource", {"times": np.array(times), "amplitudes": np.array(amps)}
+
+
+def _sine(comp, where, offset):
+    start = quantity(comp.delay, where)
+    return "ACSource", {"amplitude": quantity(comp.amplitude, where), "start": start,
+                        "stop": start + quantity(comp.duration, where),
+                        "frequency": 1000.0 / quantity(comp.period, where),
+                        "phase": math.degrees(float(comp.phase)), "offset": offset}

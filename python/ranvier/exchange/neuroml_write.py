@@ -1,0 +1,337 @@
+"""
+Writes a Model as a NeuroML 2 network (libNeuroML) and a LEMS simulation.
+
+NeuroML gives a population one cell component, so a Population whose
+neurons differ in any parameter or in v_init is written as one NeuroML
+population per distinct set of values ("<label>__<k>"), each with the
+properties ranvier:population (the Population's label) and ranvier:indices
+(its neurons' indices in the Population); projections are split the same
+way and their connections keep their index in the Projection as id, so
+Ranvier reads back the very same network.  Cells use NeuroML's PyNN
+component types (PyNN.xml: PyNN's names and units); synapses are
+expCondSynapse / alphaCondSynapse / expCurrSynapse / alphaCurrSynapse with
+the post-synaptic cell's time constant and reversal potential.  Current
+sources are pulseGenerator / compoundInput / sineGenerator inputs that also
+carry their exact PyNN parameters as pynn:* properties.  The LEMS file
+LEMS_<name>.xml has the duration, time step and seed, an event output file
+per population whose spikes are recorded (ID_TIME, seconds) and an output
+file per recorded variable (SI units).
+
+What NeuroML cannot say (initial values other than v, NoisyCurrentSource,
+plastic synapses, a spike source as a target) raises ExchangeError.
+
+:copyright: Copyright the Ranvier developers.
+"""
+
+import math
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from . import model as m
+from .files import Staging, safe_name, unique_names
+
+# A projection between Populations split into a and b NeuroML populations
+# becomes up to a * b NeuroML projections; past this many the file would be
+# mostly projection headers (each neuron its own population when, e.g.,
+# v_init is random), and the export stops with an error instead.
+MAX_PROJECTIONS_PER_PROJECTION = 20000
+
+SYNAPSE_ELEMENTS = {   # post cell type -> (libNeuroML class, document list, conductance?)
+    "IF_cond_exp": ("ExpCondSynapse", "exp_cond_synapses", True),
+    "EIF_cond_exp_isfa_ista": ("ExpCondSynapse", "exp_cond_synapses", True),
+    "HH_cond_exp": ("ExpCondSynapse", "exp_cond_synapses", True),
+    "IF_cond_alpha": ("AlphaCondSynapse", "alpha_cond_synapses", True),
+    "EIF_cond_alpha_isfa_ista": ("AlphaCondSynapse", "alpha_cond_synapses", True),
+    "IF_curr_exp": ("ExpCurrSynapse", "exp_curr_synapses", False),
+    "IF_curr_alpha": ("AlphaCurrSynapse", "alpha_curr_synapses", False),
+}
+RECEPTOR = {"excitatory": ("tau_syn_E", "e_rev_E"), "inhibitory": ("tau_syn_I", "e_rev_I")}
+LEMS_INCLUDES = ("Cells.xml", "Networks.xml", "Simulation.xml", "PyNN.xml")
+
+
+def fmt(x):
+    """A float written so that reading it back gives the same double."""
+    return repr(float(x))
+
+
+def _neuroml():
+    try:
+        import neuroml
+        import neuroml.writers
+    except ImportError:
+        raise m.ExchangeError("NeuroML export needs libNeuroML (pip install libNeuroML)")
+    return neuroml
+
+
+class _Split:
+    """A Population as NeuroML populations: one per distinct component."""
+
+    def __init__(self, pop, name):
+        self.pop, self.name = pop, name
+        self.sub_names, self.components = [], []
+        self.sub_of = np.zeros(pop.size, dtype=np.int64)    # neuron -> sub-population
+        self.index_in_sub = np.zeros(pop.size, dtype=np.int64)
+        self.members = []                                    # sub -> neuron indices
+
+
+def write(model, path):
+    neuroml = _neuroml()
+    path = os.path.abspath(str(path))
+    if not path.endswith(".nml"):
+        raise m.ExchangeError("%s: a NeuroML network file name ends with .nml" % path)
+    directory, nml_name = os.path.dirname(path), os.path.basename(path)
+    base = nml_name[:-len(".net.nml")] if nml_name.endswith(".net.nml") else nml_name[:-4]
+    net_id = safe_name(model.name if model.name != "network" else base)
+    doc = neuroml.NeuroMLDocument(id=net_id)
+    net = neuroml.Network(id=net_id)
+    doc.networks.append(net)
+    for key, value in (("ranvier:min_delay", model.min_delay),
+                       ("ranvier:max_delay", model.max_delay)):
+        net.properties.append(neuroml.Property(tag=key, value=str(value)))
+    names = dict(zip((p.label for p in model.populations),
+                     unique_names(p.label for p in model.populations)))
+    splits = {}
+    for pop in model.populations:
+        splits[pop.label] = _write_population(neuroml, doc, net, pop, names[pop.label])
+    for prj, name in zip(model.projections, unique_names(p.label for p in model.projections)):
+        _write_projection(neuroml, doc, net, prj, name, splits)
+    for k, cs in enumerate(model.current_sources):
+        _write_current_source(neuroml, doc, net, cs, "current_%d" % k, splits)
+    lems_name = "LEMS_%s.xml" % base
+    lems = _lems(model, net_id, nml_name, splits)
+    from neuroml.writers import NeuroMLWriter
+    with Staging(directory) as stage:
+        NeuroMLWriter.write(doc, stage.path(nml_name))
+        ET.indent(lems)
+        lems.write(stage.path(lems_name), xml_declaration=False, encoding="unicode")
+    return path
+
+
+def _component_values(pop):
+    """Per neuron: the names and values that make its NeuroML component."""
+    where = "population %r" % pop.label
+    if pop.cell_type == "SpikeSourceArray":
+        return None
+    names = [n for n in pop.parameters]
+    columns = [np.asarray(pop.parameters[n], dtype=np.float64) for n in names]
+    defaults = _celltype(pop.cell_type).default_initial_values
+    for var, values in pop.initial_values.items():
+        if var == "v":
+            names.append("v_init")
+            columns.append(np.asarray(values, dtype=np.float64))
+        elif not np.all(values == defaults.get(var, 0.0)):
+            raise m.ExchangeError(
+                "NeuroML export: %s: initial value of %s differs from %s's default (%g); "
+                "NeuroML's PyNN cell types can only set v_init" % (where, var, pop.cell_type,
+                                                                  defaults.get(var, 0.0)))
+    return names, np.stack(columns, axis=1) if columns else np.zeros((pop.size, 0))
+
+
+def _celltype(name):
+    import pyNN.ranvier as sim
+    return getattr(sim, name)
+
+
+def _write_population(neuroml, doc, net, pop, name):
+    split = _Split(pop, name)
+    n = pop.size
+    if pop.cell_type == "SpikeSourceArray":
+        keys = [tuple(np.asarray(t, dtype=np.float64).tolist())
+                for t in pop.parameters["spike_times"]]
+        uniq = {}
+        inverse = np.array([uniq.setdefault(k, len(uniq)) for k in keys], dtype=np.int64)
+        rows = list(uniq)
+    else:
+        pnames, values = _component_values(pop)
+        rows, inverse = np.unique(values, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        # number the components in the order their first neurons come
+        first = np.full(len(rows), n)
+        np.minimum.at(first, inverse, np.arange(n))
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        rows, inverse = rows[order], rank[inverse]
+    many = len(rows) > 1
+    for k, row in enumerate(rows):
+        comp_id = "%s_%s" % (pop.cell_type, name) + ("_%d" % k if many else "")
+        if pop.cell_type == "SpikeSourceArray":
+            comp = neuroml.SpikeArray(id=comp_id, spikes=[
+                neuroml.Spike(id=i, time="%sms" % fmt(t)) for i, t in enumerate(row)])
+            doc.spike_arrays.append(comp)
+        elif pop.cell_type == "SpikeSourcePoisson":
+            p = dict(zip(pnames, row))
+            comp = neuroml.SpikeSourcePoisson(id=comp_id, start="%sms" % fmt(p["start"]),
+                                              duration="%sms" % fmt(p["duration"]),
+                                              rate="%sHz" % fmt(p["rate"]))
+            doc.SpikeSourcePoisson.append(comp)
+        else:
+            cls = getattr(neuroml, pop.cell_type)
+            comp = cls(id=comp_id, **{p: fmt(v) for p, v in zip(pnames, row)})
+            getattr(doc, pop.cell_type).append(comp)
+        members = np.flatnonzero(inverse == k)
+        sub = "%s__%d" % (name, k) if many else name
+        instances = []
+        for j, i in enumerate(members):
+            loc = None
+            if pop.positions is not None:
+                x, y, z = (fmt(c) for c in pop.positions[:, i])
+                loc = neuroml.Location(x=x, y=y, z=z)
+            instances.append(neuroml.Instance(id=j, location=loc))
+        npop = neuroml.Population(id=sub, component=comp_id, size=len(members),
+                                  type="populationList", instances=instances)
+        if many:
+            npop.properties.append(neuroml.Property(tag="ranvier:population", value=name))
+            npop.properties.append(neuroml.Property(
+                tag="ranvier:indices", value=" ".join(str(int(i)) for i in members)))
+        net.populations.append(npop)
+        split.sub_names.append(sub)
+        split.components.append(comp_id)
+        split.members.append(members)
+        split.sub_of[members] = k
+        split.index_in_sub[members] = np.arange(members.size)
+    return split
+
+
+def _write_projection(neuroml, doc, net, prj, name, splits):
+    if prj.synapse_type != "StaticSynapse":
+        raise m.ExchangeError("NeuroML export: projection %r: %s cannot be expressed (static "
+                              "synapses only)" % (prj.label, prj.synapse_type))
+    pre, post = splits[prj.pre], splits[prj.post]
+    kind = SYNAPSE_ELEMENTS.get(post.pop.cell_type)
+    if kind is None:
+        raise m.ExchangeError("NeuroML export: projection %r targets %s (%s), which has no "
+                              "synapses" % (prj.label, prj.post, post.pop.cell_type))
+    cls_name, doc_list, cond = kind
+    tau_name, erev_name = RECEPTOR[prj.receptor_type]
+    # one synapse component per distinct (tau, e_rev) of the post-synaptic components
+    syn_of_sub, syn_ids = {}, {}
+    for b, members in enumerate(post.members):
+        i = members[0]
+        tau = float(post.pop.parameters[tau_name][i])
+        key = (tau, float(post.pop.parameters[erev_name][i])) if cond else (tau,)
+        if key not in syn_ids:
+            syn_id = "syn_%s" % name + ("_%d" % len(syn_ids) if len(post.members) > 1 else "")
+            args = {"id": syn_id, "tau_syn": fmt(tau)}
+            if cond:
+                args["e_rev"] = fmt(key[1])
+            syn = getattr(neuroml, cls_name)(**args)
+            syn.properties.append(neuroml.Property(tag="ranvier:receptor",
+                                                   value=prj.receptor_type))
+            syn.properties.append(neuroml.Property(tag="ranvier:projection", value=name))
+            getattr(doc, doc_list).append(syn)
+            syn_ids[key] = syn_id
+        syn_of_sub[b] = syn_ids[key]
+    a_of = pre.sub_of[prj.pre_index]
+    b_of = post.sub_of[prj.post_index]
+    pair = a_of * len(post.members) + b_of
+    ja = pre.index_in_sub[prj.pre_index]
+    jb = post.index_in_sub[prj.post_index]
+    single = len(pre.members) == 1 and len(post.members) == 1
+    pairs = np.unique(pair)
+    if pairs.size > MAX_PROJECTIONS_PER_PROJECTION:
+        raise m.ExchangeError(
+            "NeuroML export: projection %r would need %d NeuroML projections: NeuroML gives a "
+            "population one cell component, and %r has %d and %r %d distinct parameter sets "
+            "(v_init included). Make the parameters and v_init homogeneous, or export to "
+            "SONATA, which stores them per neuron" % (prj.label, pairs.size, prj.pre,
+                                                     len(pre.members), prj.post,
+                                                     len(post.members)))
+    for key in pairs:
+        a, b = divmod(int(key), len(post.members))
+        sel = np.flatnonzero(pair == key)
+        pid = name if single else "%s__%d__%d" % (name, a, b)
+        proj = neuroml.Projection(id=pid, presynaptic_population=pre.sub_names[a],
+                                  postsynaptic_population=post.sub_names[b],
+                                  synapse=syn_of_sub[b])
+        pre_path = "../%s/%%d/%s" % (pre.sub_names[a], pre.components[a])
+        post_path = "../%s/%%d/%s" % (post.sub_names[b], post.components[b])
+        proj.connection_wds = [
+            neuroml.ConnectionWD(id=int(k), pre_cell_id=pre_path % ja[k],
+                                 post_cell_id=post_path % jb[k], weight=fmt(prj.weight[k]),
+                                 delay="%sms" % fmt(prj.delay[k]))
+            for k in sel]
+        net.projections.append(proj)
+
+
+def _write_current_source(neuroml, doc, net, cs, name, splits):
+    p = cs.parameters
+    if cs.kind == "DCSource":
+        comp = neuroml.PulseGenerator(id=name, delay="%sms" % fmt(p["start"]),
+                                      duration="%sms" % fmt(p["stop"] - p["start"]),
+                                      amplitude="%snA" % fmt(p["amplitude"]))
+        doc.pulse_generators.append(comp)
+    elif cs.kind == "StepCurrentSource":
+        times = np.asarray(p["times"], dtype=float)
+        amps = np.asarray(p["amplitudes"], dtype=float)
+        ends = np.append(times[1:], 1e12)
+        comp = neuroml.CompoundInput(id=name, pulse_generators=[
+            neuroml.PulseGenerator(id="%s_%d" % (name, k), delay="%sms" % fmt(t),
+                                   duration="%sms" % fmt(e - t), amplitude="%snA" % fmt(a))
+            for k, (t, e, a) in enumerate(zip(times, ends, amps))])
+        doc.compound_inputs.append(comp)
+    elif cs.kind == "ACSource":
+        duration = "%sms" % fmt(p["stop"] - p["start"])
+        comp = neuroml.CompoundInput(id=name, sine_generators=[neuroml.SineGenerator(
+            id=name + "_sine", delay="%sms" % fmt(p["start"]), duration=duration,
+            amplitude="%snA" % fmt(p["amplitude"]), period="%sms" % fmt(1000.0 / p["frequency"]),
+            phase=fmt(math.radians(p["phase"])))], pulse_generators=[neuroml.PulseGenerator(
+                id=name + "_offset", delay="%sms" % fmt(p["start"]), duration=duration,
+                amplitude="%snA" % fmt(p["offset"]))])
+        doc.compound_inputs.append(comp)
+    else:
+        raise m.ExchangeError("NeuroML export: %s cannot be expressed in NeuroML 2 (it has no "
+                              "white-noise current input)" % cs.kind)
+    comp.properties.append(neuroml.Property(tag="pynn:kind", value=cs.kind))
+    for key, value in p.items():
+        text = (" ".join(fmt(x) for x in np.ravel(value)) if np.ndim(value) else fmt(value))
+        comp.properties.append(neuroml.Property(tag="pynn:%s" % key, value=text))
+    for t, (label, indices) in enumerate(cs.targets):
+        split = splits[label]
+        indices = np.asarray(indices, dtype=np.int64)
+        subs = split.sub_of[indices]
+        for b in np.unique(subs):
+            sel = indices[subs == b]
+            il = neuroml.InputList(id="%s_%d_%d" % (name, t, b), component=name,
+                                   populations=split.sub_names[b])
+            il.input = [neuroml.Input(id=j, target="../%s/%d/%s" % (
+                split.sub_names[b], split.index_in_sub[i], split.components[b]),
+                destination="synapses") for j, i in enumerate(sel)]
+            net.input_lists.append(il)
+
+
+def _lems(model, net_id, nml_name, splits):
+    root = ET.Element("Lems")
+    ET.SubElement(root, "Target", component="sim_%s" % net_id)
+    for inc in LEMS_INCLUDES + (nml_name,):
+        ET.SubElement(root, "Include", file=inc)
+    sim = ET.SubElement(root, "Simulation", id="sim_%s" % net_id,
+                        length="%sms" % fmt(model.duration), step="%sms" % fmt(model.dt),
+                        target=net_id, seed=str(int(model.seed)))
+    for pop in model.populations:
+        split = splits[pop.label]
+        for variable, indices in pop.record.items():
+            if variable == "spikes":
+                eof = ET.SubElement(sim, "EventOutputFile", id="spikes_%s" % split.name,
+                                    fileName="%s.spikes" % split.name, format="ID_TIME")
+                for i in indices:
+                    b = split.sub_of[i]
+                    ET.SubElement(eof, "EventSelection", id=str(int(i)), eventPort="spike",
+                                  select="%s/%d/%s" % (split.sub_names[b], split.index_in_sub[i],
+                                                       split.components[b]))
+            else:
+                if variable != "v":
+                    raise m.ExchangeError(
+                        "NeuroML export: population %r records %r; only spikes and v can be "
+                        "written to the LEMS simulation" % (pop.label, variable))
+                of = ET.SubElement(sim, "OutputFile", id="%s_%s" % (split.name, variable),
+                                   fileName="%s.%s.dat" % (split.name, variable))
+                for i in indices:
+                    b = split.sub_of[i]
+                    ET.SubElement(of, "OutputColumn", id=str(int(i)),
+                                  quantity="%s/%d/%s/%s" % (split.sub_names[b],
+                                                            split.index_in_sub[i],
+                                                            split.components[b], variable))
+    return ET.ElementTree(root)
