@@ -292,7 +292,9 @@ static void run_slices(rv_sim *sim, int64_t target)
             int64_t end = (start / L + 1) * L;
             end = end < target ? end : target;
             for (int s = t; s < S; s += nt) {
-                for (int64_t step = start; step < end; step++)
+                /* a shard whose neuron failed (or that ran out of memory)
+                   takes no more steps: the run stops at the slice's end */
+                for (int64_t step = start; step < end && !sim->shards[s].failed; step++)
                     shard_step(sim, s, step, start);
                 /* every CHECK_STEPS steps (on the absolute grid) and at the
                    end of the run: a pass per slice costs more than short

@@ -258,7 +258,8 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
 {
     double *const *s = p->state, *const *q = p->param;
     double *crossed = s[CROSSED], *in_e = ctx->input[0], *in_i = ctx->input[1];
-    for (int64_t i = ctx->begin; i < ctx->end; i++) {
+    int64_t end = ctx->end;
+    for (int64_t i = ctx->begin; i < end; i++) {
         hh_k c = {q[GBAR_NA][i], q[GBAR_K][i], q[G_LEAK][i], q[V_OFFSET][i], q[E_REV_NA][i],
                   q[E_REV_K][i], q[E_REV_LEAK][i], q[E_REV_E][i], q[E_REV_I][i],
                   q[I_OFFSET][i] + ctx->i_inj[i], 1.0 / q[CM][i]};
@@ -267,9 +268,13 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
         int up = advance(&y, &ge, &gi, &s[H_NEXT][i], ctx->dt, q[TAU_SYN_E][i],
                          q[TAU_SYN_I][i], &c, c.v_off + 30.0);
         if (up < 0) {
+            /* The run stops at the end of this slice; the block's other
+               neurons are not advanced, for each could cost MAX_SUBSTEPS
+               too (a population of them would take minutes). */
             rv__model_fault(ctx, i, "v", "needed more than 100000 adaptive sub-steps in one "
                             "time step (MAX_SUBSTEPS)");
             up = 0;
+            end = i + 1;
         }
         crossed[i] = up;
         s[V][i] = y.v;
@@ -281,7 +286,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
         in_e[i] = 0.0;
         in_i[i] = 0.0;
     }
-    for (int64_t i = ctx->begin; i < ctx->end; i++)
+    for (int64_t i = ctx->begin; i < end; i++)
         if (crossed[i] != 0.0)
             rv__fire(ctx->out, i, ctx->t_end);
     return ctx->end;
