@@ -232,6 +232,13 @@ def _num_or_auto(text):
         return "auto"
 
 
+def _unknown_component(doc, where, what, ref):
+    """Fails on a reference to a component Ranvier does not import."""
+    other = _find_component(doc, ref)
+    _fail(where, "%s %r %s" % (what, ref, "is a <%s>, which Ranvier cannot import" % other
+                               if other else "is not defined"))
+
+
 def _find_component(doc, comp_id):
     for name in doc.member_data_items_:
         for obj in getattr(doc, name.name, None) or []:
@@ -294,9 +301,7 @@ def _read_projections(model, doc, net, path):
     for proj in net.projections:
         where = "%s: <projection id=%r>" % (path, proj.id)
         if proj.synapse not in synapses:
-            other = _find_component(doc, proj.synapse)
-            _fail(where, "synapse %r %s" % (proj.synapse, "is a <%s>, which Ranvier cannot "
-                         "import" % other if other else "is not defined"))
+            _unknown_component(doc, where, "synapse", proj.synapse)
         shape, cond, syn = synapses[proj.synapse]
         for name in (proj.presynaptic_population, proj.postsynaptic_population):
             if name not in model.nml_map:
@@ -395,9 +400,7 @@ def _read_inputs(model, doc, net, path):
     for il in net.input_lists:
         where = "%s: <inputList id=%r>" % (path, il.id)
         if il.component not in comps:
-            other = _find_component(doc, il.component)
-            _fail(where, "component %r %s" % (il.component, "is a <%s>, which Ranvier cannot "
-                         "import" % other if other else "is not defined"))
+            _unknown_component(doc, where, "component", il.component)
         if il.populations not in model.nml_map:
             _fail(where, "population %r is not in the network" % il.populations)
         if any(float(getattr(i, "weight", 1.0)) != 1.0 for i in il.input_ws):

@@ -94,12 +94,18 @@ def _h5():
     return h5py
 
 
+def _sonata_h5(h5py, path):
+    """A new SONATA HDF5 file, with its magic number and version."""
+    f = h5py.File(path, "w")
+    f.attrs["magic"] = np.uint32(MAGIC)
+    f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+    return f
+
+
 def _write_nodes(model, names, stage):
     h5py = _h5()
     rows = []
-    with h5py.File(stage.path("network/nodes.h5"), "w") as f:
-        f.attrs["magic"] = np.uint32(MAGIC)
-        f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+    with _sonata_h5(h5py, stage.path("network/nodes.h5")) as f:
         # creation order kept: populations are built in this order (global ids)
         root = f.create_group("nodes", track_order=True)
         for type_id, pop in enumerate(model.populations):
@@ -136,9 +142,7 @@ def _write_edges(model, names, edge_names, stage):
         return
     h5py = _h5()
     rows = []
-    with h5py.File(stage.path("network/edges.h5"), "w") as f:
-        f.attrs["magic"] = np.uint32(MAGIC)
-        f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+    with _sonata_h5(h5py, stage.path("network/edges.h5")) as f:
         root = f.create_group("edges", track_order=True)
         for type_id, (prj, name) in enumerate(zip(model.projections, edge_names)):
             g = root.create_group(name)
