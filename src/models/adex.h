@@ -279,7 +279,9 @@ static void rv__adex_rhs(const void *ctx, double s, const double y[2], double dy
  * Integrates adaptively; if v reaches the spike level at t_c, applies the
  * reset there (w += b, v = v_reset), lets w relax with v held until the end
  * of the step, sets the refractory count and returns 1 (the caller reports
- * the spike).  The conductances are the caller's business.
+ * the spike).  Returns -1 if the integrator gave up (see rv__dopri_until):
+ * v and w are left where it stopped, and the caller reports the fault.
+ * The conductances are the caller's business.
  */
 static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 rhs, const void *ctx,
                                         double h, double *v, double *w, double *refrac)
@@ -288,11 +290,11 @@ static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 
     double y[2] = {*v, *w}, s = 0.0;
     int crossed = rv__dopri_until(rhs, ctx, &s, h, y, d[RV__ADEX_V_PEAK][i], RV__ADEX_ATOL_V,
                                   RV__ADEX_ATOL_W);
-    if (!crossed) {
+    if (crossed <= 0) {
         *v = y[0];
         *w = y[1];
         *refrac = 0.0;
-        return 0;
+        return crossed;
     }
     double w_inf = d[RV__ADEX_W_INF_REF][i], wc = y[1] + q[RV__ADEX_B][i];
     *w = w_inf + (wc - w_inf) * exp(-(h - s) * d[RV__ADEX_INV_TAU_W][i]);

@@ -30,6 +30,10 @@ typedef void (*rv__rhs2)(const void *ctx, double s, const double y[2], double dy
 #define RV__DOPRI_RTOL 1e-10
 #define RV__DOPRI_MAX_STEPS 200000
 
+/* What a model reports (rv__model_fault) when rv__dopri_until gives up. */
+#define RV__DOPRI_GAVE_UP "needed more than 200000 adaptive trial steps in one time step, " \
+                          "or steps too short to advance time (RV__DOPRI_MAX_STEPS)"
+
 static inline double rv__hermite(double th, double h, double y0, double f0, double y1, double f1)
 {
     double t2 = th * th, t3 = t2 * th;
@@ -39,9 +43,13 @@ static inline double rv__hermite(double th, double h, double y0, double f0, doub
 
 /*
  * Integrates y from *s to s_end.  Returns 1 if y[0] reached `level` on the
- * way (then *s is the crossing time and y the state there), else 0 (then
- * *s = s_end and y the state at s_end).  A state already at or above the
- * level counts as a crossing at the start.
+ * way (then *s is the crossing time and y the state there), 0 if not (then
+ * *s = s_end and y the state at s_end), and -1 if it gave up short of
+ * s_end: RV__DOPRI_MAX_STEPS trial steps, or a step too short to advance
+ * time (then *s and y are where it stopped).  The caller reports -1 as a
+ * fault of the neuron (rv__model_fault): carrying on would hand a state at
+ * the wrong time to the next step.  A state already at or above the level
+ * counts as a crossing at the start.
  */
 static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end, double y[2],
                            double level, double atol_v, double atol_x)
@@ -130,7 +138,7 @@ static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end,
         hs *= err > 0.0 ? fmin(5.0, 0.9 * pow(err, -0.2)) : 5.0;
     }
     *s = t;
-    return 0;
+    return t < s_end ? -1 : 0;
 }
 
 #endif

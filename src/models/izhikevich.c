@@ -165,14 +165,23 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
     const double v_c = fmin(RV__IZH_V_PEAK, (RV__IZH_CAREFUL_HL / h - 5.0) / 0.08);
     integrate(ctx->begin, ctx->end, h, v_c, v, u, pending, in_e, in_i, ctx->i_inj, q[A], q[B],
               q[I_OFFSET]);
+    /* once a neuron has defeated the careful pass the run stops at the end
+       of the slice, and the others are not integrated, for each could cost
+       as much */
+    int gave_up = 0;
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         if (pending[i] != 0.0) {
             /* The careful pass: adaptive steps, reset at each crossing. */
             izh_ctx c = {q[A][i], q[B][i], 1000.0 * (q[I_OFFSET][i] + ctx->i_inj[i])};
-            double y[2] = {v[i], u[i]}, t = 0.0;
+            double y[2] = {v[i], u[i]}, t = gave_up ? h : 0.0;
             for (int n = 0; n < RV__IZH_MAX_SPIKES_PER_STEP && t < h; n++) {
-                if (!rv__dopri_until(rhs, &c, &t, h, y, RV__IZH_V_PEAK, RV__IZH_ATOL_V,
-                                     RV__IZH_ATOL_U))
+                int crossed = rv__dopri_until(rhs, &c, &t, h, y, RV__IZH_V_PEAK,
+                                              RV__IZH_ATOL_V, RV__IZH_ATOL_U);
+                if (crossed < 0) {
+                    rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
+                    gave_up = 1;
+                }
+                if (crossed <= 0)
                     break;
                 rv__fire(ctx->out, i, ctx->t_end);
                 y[0] = q[C][i];

@@ -40,6 +40,42 @@ static void test_hh_extreme_conductance(void)
     rv_sim_free(sim);
 }
 
+/* The careful (adaptive) pass of the AdEx and Izhikevich models used to
+ * give up silently after RV__DOPRI_MAX_STEPS trial steps and carry on with
+ * the state at the wrong time; a population of such neurons took minutes
+ * per step.  Now the first is reported and the run stops. */
+static void careful_pass_gives_up(const char *model, const char *stiff, double value,
+                                  int stiff_is_initial, double v0)
+{
+    rv_sim *sim = sim_new(0.1, 1);
+    int32_t pop = pop_new(sim, model, 2000);
+    /* at the spike upswing, so that every neuron takes the careful pass */
+    OK(sim, rv_pop_set_initial(sim, pop, "v", NULL, 0, &v0, 1));
+    if (stiff_is_initial)
+        OK(sim, rv_pop_set_initial(sim, pop, stiff, NULL, 0, &value, 1));
+    else
+        set_all(sim, pop, stiff, value);
+    FAILS(sim, RV_ERR_VALUE, rv_sim_run_until(sim, 1.0));
+    const char *msg = rv_sim_errmsg(sim);
+    CHECK(contains(msg, model));
+    CHECK(contains(msg, "neuron 0"));
+    CHECK(contains(msg, "RV__DOPRI_MAX_STEPS"));
+    rv_sim_info info;
+    OK(sim, rv_sim_get_info(sim, &info));
+    CHECK(info.t < 1.0);
+    rv_sim_free(sim);
+}
+
+static void test_careful_pass_bounded(void)
+{
+    /* a conductance of 1e9 uS: the explicit integrator's stable step is
+       ~1e-9 ms, 1e8 trial steps for one time step */
+    careful_pass_gives_up("EIF_cond_exp_isfa_ista", "gsyn_inh", 1e9, 1, -45.0);
+    careful_pass_gives_up("EIF_cond_alpha_isfa_ista", "gsyn_inh", 1e9, 1, -45.0);
+    /* u relaxing at a rate of 1e9 per ms */
+    careful_pass_gives_up("Izhikevich", "a", 1e9, 0, 25.0);
+}
+
 /* A state that overflows into NaN used to run on silently (NaN never
  * crosses a threshold); the per-slice check stops the run. */
 static void test_nan_state_stops_run(void)
@@ -170,6 +206,7 @@ int main(void)
 {
     test_hh_extreme_conductance();
     test_nan_state_stops_run();
+    test_careful_pass_bounded();
     test_integer_distribution_ranges();
     test_absurd_sizes();
     test_empty_rule_batches();
