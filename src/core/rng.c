@@ -339,6 +339,72 @@ double rv__vonmises(rv__stream *s, double mu, double kappa)
     return x - M_PI;
 }
 
+/* Below this probability of [low, high], a clipped normal is drawn by
+ * inverting its tail function instead of redrawing (20 redraws a value on
+ * average at the limit; an interval far in the tail would take millions).
+ * Above it the redraw method, and so every stream, is as it always was. */
+#define CLIPPED_INVERSION_BELOW 0.05
+
+/* Intervals less probable than this are refused (the tail function
+ * underflows not far beyond). */
+#define CLIPPED_MIN_PROBABILITY 1e-290
+
+/* Q(z) = P(Z > z) for a standard normal Z. */
+static double upper_tail(double z)
+{
+    return 0.5 * erfc(z * M_SQRT1_2);
+}
+
+/* The z with Q(z) = q, 0 < q < 1: Newton's method on log Q(z) - log q,
+ * which is concave in z (Q is log-concave), so that the iterates approach
+ * the root monotonically after the first; started from the tail's
+ * asymptotic inverse. */
+static double upper_tail_inverse(double q)
+{
+    if (q > 0.5)
+        return -upper_tail_inverse(1.0 - q);
+    double lq = log(q), a = -2.0 * lq, z = 0.0;
+    if (a > 1.0 && a - log(a) - log(2.0 * M_PI) > 0.0)
+        z = sqrt(a - log(a) - log(2.0 * M_PI));
+    for (int it = 0; it < 100; it++) {
+        double qz = upper_tail(z), density = exp(-0.5 * z * z) / sqrt(2.0 * M_PI);
+        if (!(qz > 0.0) || !(density > 0.0))
+            break;
+        double dz = (log(qz) - lq) * qz / density;
+        z += dz;
+        if (!(fabs(dz) > 1e-15 * (1.0 + fabs(z))))
+            break;
+    }
+    return z;
+}
+
+/* P(low <= X <= high) for X ~ N(0, 1), with za, zb the standardised bounds,
+ * computed in the tail where it is small. */
+static double clipped_probability(double za, double zb)
+{
+    if (za >= 0.0)
+        return upper_tail(za) - upper_tail(zb);
+    if (zb <= 0.0)
+        return upper_tail(-zb) - upper_tail(-za);
+    return 1.0 - upper_tail(zb) - upper_tail(-za);
+}
+
+/* A clipped normal by inversion: u uniform over [Q(za), Q(zb)] mapped back
+ * through the tail function (the far tail's mirror image when the interval
+ * is left of the mean), clamped to the bounds against rounding. */
+static double clipped_by_inversion(const double *p, double za, double zb, rv__stream *s)
+{
+    double u = rv__uniform(s), z;
+    if (za >= 0.0) {
+        double qa = upper_tail(za), qb = upper_tail(zb);
+        z = upper_tail_inverse(qa - u * (qa - qb));
+    } else {
+        double qa = upper_tail(-za), qb = upper_tail(-zb);
+        z = -upper_tail_inverse(qa + u * (qb - qa));
+    }
+    return fmin(fmax(p[0] + p[1] * z, p[2]), p[3]);
+}
+
 rv_status rv__dist_check(const rv_param_spec *spec, char *msg, size_t len)
 {
     const double *p = spec->p;
@@ -372,6 +438,11 @@ rv_status rv__dist_check(const rv_param_spec *spec, char *msg, size_t len)
         else if (spec->kind == RV_DIST_NORMAL_CLIPPED && p[1] == 0.0
                  && (p[0] < p[2] || p[0] > p[3]))
             bad = "normal_clipped with sigma 0 needs low <= mu <= high";
+        else if (spec->kind == RV_DIST_NORMAL_CLIPPED && p[1] > 0.0
+                 && !(clipped_probability((p[2] - p[0]) / p[1], (p[3] - p[0]) / p[1])
+                      >= CLIPPED_MIN_PROBABILITY))
+            bad = "normal_clipped: [low, high] is too far in the tail of N(mu, sigma) "
+                  "(probability below 1e-290)";
         break;
     case RV_DIST_EXPONENTIAL:
         if (!isfinite(p[0]) || p[0] <= 0.0)
@@ -429,6 +500,11 @@ double rv__dist_draw(const rv_param_spec *spec, rv__stream *s)
     case RV_DIST_NORMAL:
         return p[0] + p[1] * rv__normal(s);
     case RV_DIST_NORMAL_CLIPPED:
+        if (p[1] > 0.0) {
+            double za = (p[2] - p[0]) / p[1], zb = (p[3] - p[0]) / p[1];
+            if (clipped_probability(za, zb) < CLIPPED_INVERSION_BELOW)
+                return clipped_by_inversion(p, za, zb, s);
+        }
         for (int i = 0; i < MAX_CLIPPED_REDRAWS; i++) {
             double x = p[0] + p[1] * rv__normal(s);
             if (x >= p[2] && x <= p[3])

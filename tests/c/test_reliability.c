@@ -98,6 +98,37 @@ static void test_nan_state_stops_run(void)
     rv_sim_free(sim);
 }
 
+/* A clipped normal whose interval lies far in the tail took up to 100000
+ * redraws a value (minutes for an all-to-all rule); such intervals are now
+ * drawn by inversion, and those beyond the tail function's range refused. */
+static void test_clipped_normal_far_tail(void)
+{
+    rv_sim *sim = sim_new(0.1, 1);
+    enum { N = 20000 };
+    static double out[N];
+    /* [5, 6] sigma: probability 2.9e-7; the truncated mean is
+       (phi(5) - phi(6)) / (Q(5) - Q(6)) = 5.1865 */
+    double phi5 = exp(-12.5) / sqrt(2 * M_PI), phi6 = exp(-18.0) / sqrt(2 * M_PI);
+    double mean_ref = (phi5 - phi6) / (0.5 * erfc(5 / sqrt(2.0)) - 0.5 * erfc(6 / sqrt(2.0)));
+    rv_param_spec right = {.name = "weight", .kind = RV_DIST_NORMAL_CLIPPED, .p = {1, 2, 11, 13}};
+    rv_param_spec left = {.name = "weight", .kind = RV_DIST_NORMAL_CLIPPED, .p = {1, 2, -11, -9}};
+    const rv_param_spec *specs[2] = {&right, &left};
+    for (int k = 0; k < 2; k++) {
+        OK(sim, rv_random_fill(sim, specs[k], 0, 0, N, out));
+        double sum = 0.0;
+        for (int i = 0; i < N; i++) {
+            CHECK(out[i] >= specs[k]->p[2] && out[i] <= specs[k]->p[3]);
+            sum += out[i];
+        }
+        double mean = (sum / N - 1.0) / 2.0;   /* standardised */
+        CHECK_NEAR(fabs(mean), mean_ref, 0.01);
+    }
+    rv_param_spec beyond = {.name = "weight", .kind = RV_DIST_NORMAL_CLIPPED, .p = {0, 1, 40, 41}};
+    FAILS(sim, RV_ERR_VALUE, rv_random_fill(sim, &beyond, 0, 0, 4, out));
+    CHECK(contains(rv_sim_errmsg(sim), "too far in the tail"));
+    rv_sim_free(sim);
+}
+
 /* rv__dist_draw converted p[1] - p[0] = 1e300 to uint64_t (undefined);
  * integer-valued distribution parameters are now range-checked. */
 static void test_integer_distribution_ranges(void)
@@ -208,6 +239,7 @@ int main(void)
     test_nan_state_stops_run();
     test_careful_pass_bounded();
     test_integer_distribution_ranges();
+    test_clipped_normal_far_tail();
     test_absurd_sizes();
     test_empty_rule_batches();
     test_signal_without_columns();
