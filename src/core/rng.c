@@ -339,10 +339,11 @@ double rv__vonmises(rv__stream *s, double mu, double kappa)
     return x - M_PI;
 }
 
-/* Below this probability of [low, high], a clipped normal is drawn by
- * inverting its tail function instead of redrawing (20 redraws a value on
- * average at the limit; an interval far in the tail would take millions).
- * Above it the redraw method, and so every stream, is as it always was. */
+/* Below this probability of [low, high], a clipped normal whose first draw
+ * misses is drawn by inverting its tail function instead of redrawing (20
+ * redraws a value on average at the limit; an interval far in the tail
+ * would take millions).  Above it the redraw method, and so every stream,
+ * is as it always was. */
 #define CLIPPED_INVERSION_BELOW 0.05
 
 /* Intervals less probable than this are refused (the tail function
@@ -500,15 +501,18 @@ double rv__dist_draw(const rv_param_spec *spec, rv__stream *s)
     case RV_DIST_NORMAL:
         return p[0] + p[1] * rv__normal(s);
     case RV_DIST_NORMAL_CLIPPED:
-        if (p[1] > 0.0) {
-            double za = (p[2] - p[0]) / p[1], zb = (p[3] - p[0]) / p[1];
-            if (clipped_probability(za, zb) < CLIPPED_INVERSION_BELOW)
-                return clipped_by_inversion(p, za, zb, s);
-        }
         for (int i = 0; i < MAX_CLIPPED_REDRAWS; i++) {
             double x = p[0] + p[1] * rv__normal(s);
             if (x >= p[2] && x <= p[3])
                 return x;
+            /* after the first miss only (the probability costs two erfc,
+               and most draws hit at once): an improbable interval is
+               drawn by inversion from here on */
+            if (i == 0 && p[1] > 0.0) {
+                double za = (p[2] - p[0]) / p[1], zb = (p[3] - p[0]) / p[1];
+                if (clipped_probability(za, zb) < CLIPPED_INVERSION_BELOW)
+                    return clipped_by_inversion(p, za, zb, s);
+            }
         }
         return fmin(fmax(p[0], p[2]), p[3]);
     case RV_DIST_NORMAL_CLIPPED_TO_BOUNDARY: {

@@ -264,7 +264,7 @@ typedef struct rv__adex_step {
     double gi0, ci_yi0, inv_tau_i;
 } rv__adex_step;
 
-static void rv__adex_rhs(const void *ctx, double s, const double y[2], double dy[2])
+static inline void rv__adex_rhs(const void *ctx, double s, const double y[2], double dy[2])
 {
     const rv__adex_step *c = ctx;
     double ge = rv__vexp(-s * c->inv_tau_e) * (c->ge0 + c->ce_ye0 * s);
@@ -303,11 +303,26 @@ static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 
     return 1;
 }
 
-/* The careful path of the two models, with their two conductances. */
-static inline int rv__adex_careful(const rv__block *p, int64_t i, const rv__adex_step *c, double h,
-                                   double *v, double *w, double *refrac)
+/* The careful path as the models' careful passes call it: once a neuron
+ * of the block has defeated the integrator (*gave_up), the run stops at the
+ * end of the slice and the others are only unmarked, for each could cost
+ * as much; the first is reported as the block's fault.  Returns 1 when the
+ * neuron spiked. */
+static inline int rv__adex_careful_guarded(const rv__block *p, int64_t i, rv__rhs2 rhs,
+                                           const void *rhs_ctx, const rv__step_ctx *ctx,
+                                           double *v, double *w, double *refrac, int *gave_up)
 {
-    return rv__adex_careful_with(p, i, rv__adex_rhs, c, h, v, w, refrac);
+    if (*gave_up) {
+        *refrac = 0.0;
+        return 0;
+    }
+    int spiked = rv__adex_careful_with(p, i, rhs, rhs_ctx, ctx->dt, v, w, refrac);
+    if (spiked < 0) {
+        rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
+        *gave_up = 1;
+        return 0;
+    }
+    return spiked;
 }
 
 #endif

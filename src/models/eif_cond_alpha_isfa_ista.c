@@ -141,9 +141,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                 d[RV__ADEX_W_INF_REF], d[RV__ADEX_V_CAREFUL], d[PE], d[PE_HALF], d[PI],
                 d[PI_HALF], d[CE], d[CI]};
     integrate(ctx->begin, ctx->end, ctx->dt, v, w, ge, gi, ye, yi, refrac, in_e, in_i, x);
-    /* The careful pass: the neurons integrate() left alone.  Once one has
-       defeated the integrator the run stops at the end of the slice, and
-       the others are only unmarked, for each could cost as much. */
+    /* The careful pass: the neurons integrate() left alone. */
     int gave_up = 0;
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         if (!(refrac[i] < 0.0))
@@ -152,20 +150,15 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
         rv__adex_step c = {rv__adex_mem_of(p, i, x.inj[i]), ge[i], se,
                            1.0 / q[RV__ADEX_TAU_SYN_E][i], gi[i], si,
                            1.0 / q[RV__ADEX_TAU_SYN_I][i]};
-        int spiked = 0;
-        if (gave_up)
-            refrac[i] = 0.0;
-        else if ((spiked = rv__adex_careful(p, i, &c, ctx->dt, &v[i], &w[i], &refrac[i])) < 0) {
-            rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
-            gave_up = 1;
-        }
+        int spiked = rv__adex_careful_guarded(p, i, rv__adex_rhs, &c, ctx, &v[i], &w[i],
+                                              &refrac[i], &gave_up);
         ge[i] = d[PE][i] * (ge[i] + se * ctx->dt);
         gi[i] = d[PI][i] * (gi[i] + si * ctx->dt);
         ye[i] = d[PE][i] * ye[i] + in_e[i];
         yi[i] = d[PI][i] * yi[i] + in_i[i];
         in_e[i] = 0.0;
         in_i[i] = 0.0;
-        if (spiked > 0)
+        if (spiked)
             rv__fire(ctx->out, i, ctx->t_end);
     }
     return ctx->end;

@@ -111,30 +111,19 @@ int64_t rv__pn_adexp_update(const rv__block *p, const rv__step_ctx *ctx)
                 d[RV__ADEX_INV_TAU_W], d[RV__ADEX_PW],       d[RV__ADEX_W_INF_REF],
                 d[RV__ADEX_V_CAREFUL]};
     integrate(b, e, ctx->dt, v, w, refrac, s, x);
-    /* the careful pass, before the receptors move on; once a neuron has
-       defeated the integrator the run stops at the end of the slice, and
-       the others are only unmarked, for each could cost as much */
+    /* the careful pass, before the receptors move on */
     int gave_up = 0;
     for (int64_t i = b; i < e; i++) {
         if (!(refrac[i] < 0.0))
             continue;
-        if (gave_up) {
-            refrac[i] = 0.0;
-            continue;
-        }
         careful_ctx cc = {p, i,
                           {d[RV__ADEX_G_L][i], q[RV__ADEX_V_REST][i], d[RV__ADEX_GL_DT][i],
                            q[RV__ADEX_V_THRESH][i], d[RV__ADEX_INV_DT][i], 0.0, 0.0,
                            q[RV__ADEX_I_OFFSET][i] + ctx->i_inj[i], d[RV__ADEX_INV_CM][i],
                            d[RV__ADEX_A_US][i], d[RV__ADEX_INV_TAU_W][i]}};
-        int spiked = rv__adex_careful_with(p, i, careful_rhs, &cc, ctx->dt, &v[i], &w[i],
-                                           &refrac[i]);
-        if (spiked > 0)
+        if (rv__adex_careful_guarded(p, i, careful_rhs, &cc, ctx, &v[i], &w[i], &refrac[i],
+                                     &gave_up))
             rv__fire(ctx->out, i, ctx->t_end);
-        if (spiked < 0) {
-            rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
-            gave_up = 1;
-        }
     }
     rv__pn_advance_receptors(p, ctx);
     return ctx->end;
