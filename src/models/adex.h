@@ -284,12 +284,13 @@ static inline void rv__adex_rhs(const void *ctx, double s, const double y[2], do
  * The conductances are the caller's business.
  */
 static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 rhs, const void *ctx,
-                                        double h, double *v, double *w, double *refrac)
+                                        double h, double *v, double *w, double *refrac,
+                                        int64_t *trials_left)
 {
     double *const *q = p->param, *const *d = p->derived;
     double y[2] = {*v, *w}, s = 0.0;
     int crossed = rv__dopri_until(rhs, ctx, &s, h, y, d[RV__ADEX_V_PEAK][i], RV__ADEX_ATOL_V,
-                                  RV__ADEX_ATOL_W);
+                                  RV__ADEX_ATOL_W, trials_left);
     if (crossed <= 0) {
         *v = y[0];
         *w = y[1];
@@ -303,23 +304,27 @@ static inline int rv__adex_careful_with(const rv__block *p, int64_t i, rv__rhs2 
     return 1;
 }
 
-/* The careful path as the models' careful passes call it: once a neuron
- * of the block has defeated the integrator (*gave_up), the run stops at the
- * end of the slice and the others are only unmarked, for each could cost
- * as much; the first is reported as the block's fault.  Returns 1 when the
- * neuron spiked. */
+/* The careful path as the models' careful passes call it, within the
+ * block's work bound (budget: rv__trials_for(ctx, RV__DOPRI_MAX_STEPS)):
+ * once a neuron has defeated the integrator or the bound is spent
+ * (budget->failed), the run stops at the end of the slice and the others
+ * are only unmarked, for each could cost as much; the first is reported as
+ * the block's fault.  Returns 1 when the neuron spiked. */
 static inline int rv__adex_careful_guarded(const rv__block *p, int64_t i, rv__rhs2 rhs,
                                            const void *rhs_ctx, const rv__step_ctx *ctx,
-                                           double *v, double *w, double *refrac, int *gave_up)
+                                           double *v, double *w, double *refrac,
+                                           rv__trials *budget)
 {
-    if (*gave_up) {
+    if (budget->failed) {
         *refrac = 0.0;
         return 0;
     }
-    int spiked = rv__adex_careful_with(p, i, rhs, rhs_ctx, ctx->dt, v, w, refrac);
+    int64_t allowed = rv__trials_allowed(budget), left = allowed;
+    int spiked = rv__adex_careful_with(p, i, rhs, rhs_ctx, ctx->dt, v, w, refrac, &left);
+    budget->left -= allowed - left;
     if (spiked < 0) {
         rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
-        *gave_up = 1;
+        budget->failed = 1;
         return 0;
     }
     return spiked;

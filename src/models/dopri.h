@@ -21,6 +21,7 @@
 #define RV_DOPRI_H
 
 #include <math.h>
+#include <stdint.h>
 
 /* Right-hand side of a two-variable system at time s within the step. */
 typedef void (*rv__rhs2)(const void *ctx, double s, const double y[2], double dy[2]);
@@ -31,8 +32,10 @@ typedef void (*rv__rhs2)(const void *ctx, double s, const double y[2], double dy
 #define RV__DOPRI_MAX_STEPS 200000
 
 /* What a model reports (rv__model_fault) when rv__dopri_until gives up. */
-#define RV__DOPRI_GAVE_UP "needed more than 200000 adaptive trial steps in one time step, " \
-                          "or steps too short to advance time (RV__DOPRI_MAX_STEPS)"
+#define RV__DOPRI_GAVE_UP "needed more adaptive trial steps in one time step than allowed " \
+                          "(RV__DOPRI_MAX_STEPS: 200000 for one neuron, and 1000 more for " \
+                          "each neuron of its block, RV__TRIALS_PER_NEURON), or steps too " \
+                          "short to advance time"
 
 static inline double rv__hermite(double th, double h, double y0, double f0, double y1, double f1)
 {
@@ -42,17 +45,19 @@ static inline double rv__hermite(double th, double h, double y0, double f0, doub
 }
 
 /*
- * Integrates y from *s to s_end.  Returns 1 if y[0] reached `level` on the
+ * Integrates y from *s to s_end, taking at most *trials_left trial steps
+ * (decremented by those taken).  Returns 1 if y[0] reached `level` on the
  * way (then *s is the crossing time and y the state there), 0 if not (then
  * *s = s_end and y the state at s_end), and -1 if it gave up short of
- * s_end: RV__DOPRI_MAX_STEPS trial steps, or a step too short to advance
- * time (then *s and y are where it stopped).  The caller reports -1 as a
+ * s_end: no trial steps left, or a step too short to advance time (then *s
+ * and y are where it stopped).  The caller reports -1 as a
  * fault of the neuron (rv__model_fault): carrying on would hand a state at
  * the wrong time to the next step.  A state already at or above the level
  * counts as a crossing at the start.
  */
 static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end, double y[2],
-                           double level, double atol_v, double atol_x)
+                           double level, double atol_v, double atol_x,
+                           int64_t *trials_left)
 {
     /* Dormand-Prince 5(4) coefficients. */
     static const double c2 = 1.0 / 5, c3 = 3.0 / 10, c4 = 4.0 / 5, c5 = 8.0 / 9;
@@ -74,7 +79,7 @@ static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end,
     double k1[2], k2[2], k3[2], k4[2], k5[2], k6[2], k7[2], yt[2], yn[2];
     double hs = s_end - t;          /* first try: the whole rest of the step */
     f(ctx, t, y, k1);
-    for (int n = 0; n < RV__DOPRI_MAX_STEPS && t < s_end; n++) {
+    for (; *trials_left > 0 && t < s_end; --*trials_left) {
         int last = t + hs >= s_end;
         if (last)
             hs = s_end - t;
@@ -128,6 +133,7 @@ static int rv__dopri_until(rv__rhs2 f, const void *ctx, double *s, double s_end,
             y[1] = rv__hermite(th, hs, y[1], k1[1], yn[1], k7[1]);
             y[0] = level;
             *s = t + th * hs;
+            --*trials_left;        /* this step, which the loop did not count */
             return 1;
         }
         t = last ? s_end : t + hs;

@@ -142,7 +142,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                 d[PI_HALF], d[CE], d[CI]};
     integrate(ctx->begin, ctx->end, ctx->dt, v, w, ge, gi, ye, yi, refrac, in_e, in_i, x);
     /* The careful pass: the neurons integrate() left alone. */
-    int gave_up = 0;
+    rv__trials budget = rv__trials_for(ctx, RV__DOPRI_MAX_STEPS);
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         if (!(refrac[i] < 0.0))
             continue;
@@ -151,7 +151,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                            1.0 / q[RV__ADEX_TAU_SYN_E][i], gi[i], si,
                            1.0 / q[RV__ADEX_TAU_SYN_I][i]};
         int spiked = rv__adex_careful_guarded(p, i, rv__adex_rhs, &c, ctx, &v[i], &w[i],
-                                              &refrac[i], &gave_up);
+                                              &refrac[i], &budget);
         ge[i] = d[PE][i] * (ge[i] + se * ctx->dt);
         gi[i] = d[PI][i] * (gi[i] + si * ctx->dt);
         ye[i] = d[PE][i] * ye[i] + in_e[i];

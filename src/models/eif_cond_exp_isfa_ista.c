@@ -128,7 +128,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                 d[PI_HALF]};
     integrate(ctx->begin, ctx->end, ctx->dt, v, w, ge, gi, refrac, in_e, in_i, x);
     /* The careful pass: the neurons integrate() left alone. */
-    int gave_up = 0;
+    rv__trials budget = rv__trials_for(ctx, RV__DOPRI_MAX_STEPS);
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         if (!(refrac[i] < 0.0))
             continue;
@@ -136,7 +136,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                            1.0 / q[RV__ADEX_TAU_SYN_E][i], gi[i], 0.0,
                            1.0 / q[RV__ADEX_TAU_SYN_I][i]};
         int spiked = rv__adex_careful_guarded(p, i, rv__adex_rhs, &c, ctx, &v[i], &w[i],
-                                              &refrac[i], &gave_up);
+                                              &refrac[i], &budget);
         ge[i] = ge[i] * d[PE][i] + in_e[i];
         gi[i] = gi[i] * d[PI][i] + in_i[i];
         in_e[i] = 0.0;

@@ -101,7 +101,9 @@ enum { V, G_E, G_I, M, H, N, CROSSED, H_NEXT };
  * (ten million times a usual synapse) a few thousand; a state so stiff
  * that it needs more (an absurd conductance, say) would otherwise take up
  * to 1/H_MIN steps, which is a hang: past the limit the neuron is reported
- * (rv__model_fault) and the run stops. */
+ * (rv__model_fault) and the run stops.  A block of neurons also shares a
+ * bound (rv__trials): 2000 neurons each just under the limit would take
+ * minutes a step. */
 #define MAX_SUBSTEPS 100000
 
 static const rv__param_desc params[] = {
@@ -200,17 +202,17 @@ static inline void node_decays(double h, double tau, double *out)
 
 /* Advances one neuron by dt with adaptive Dormand-Prince steps; returns
  * whether v crossed theta upwards at one of the accepted steps, or -1 when
- * it took MAX_SUBSTEPS trial steps without reaching dt (the state is then
- * where the last accepted step left it). */
+ * it took its *trials_left trial steps (decremented by those taken) without
+ * reaching dt (the state is then where the last accepted step left it). */
 static int advance(hh_y *y, double *ge, double *gi, double *h_next, double dt, double tau_e,
-                   double tau_i, const hh_k *c, double theta)
+                   double tau_i, const hh_k *c, double theta, int64_t *trials_left)
 {
     double t = 0.0, h_try = *h_next > 0.0 ? fmin(*h_next, dt) : dt;
     int up = 0;
     hh_y k[7];
     k[0] = rhs(*y, *ge, *gi, c);
-    for (int trials = 0; t < dt; trials++) {
-        if (trials == MAX_SUBSTEPS) {
+    for (; t < dt; --*trials_left) {
+        if (*trials_left <= 0) {
             *h_next = h_try;
             return -1;
         }
@@ -259,20 +261,24 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
     double *const *s = p->state, *const *q = p->param;
     double *crossed = s[CROSSED], *in_e = ctx->input[0], *in_i = ctx->input[1];
     int64_t end = ctx->end;
+    rv__trials budget = rv__trials_for(ctx, MAX_SUBSTEPS);
     for (int64_t i = ctx->begin; i < end; i++) {
         hh_k c = {q[GBAR_NA][i], q[GBAR_K][i], q[G_LEAK][i], q[V_OFFSET][i], q[E_REV_NA][i],
                   q[E_REV_K][i], q[E_REV_LEAK][i], q[E_REV_E][i], q[E_REV_I][i],
                   q[I_OFFSET][i] + ctx->i_inj[i], 1.0 / q[CM][i]};
         hh_y y = {s[V][i], s[M][i], s[H][i], s[N][i]};
         double ge = s[G_E][i], gi = s[G_I][i];
+        int64_t allowed = rv__trials_allowed(&budget), left = allowed;
         int up = advance(&y, &ge, &gi, &s[H_NEXT][i], ctx->dt, q[TAU_SYN_E][i],
-                         q[TAU_SYN_I][i], &c, c.v_off + 30.0);
+                         q[TAU_SYN_I][i], &c, c.v_off + 30.0, &left);
+        budget.left -= allowed - left;
         if (up < 0) {
             /* The run stops at the end of this slice; the block's other
                neurons are not advanced, for each could cost MAX_SUBSTEPS
                too (a population of them would take minutes). */
-            rv__model_fault(ctx, i, "v", "needed more than 100000 adaptive sub-steps in one "
-                            "time step (MAX_SUBSTEPS)");
+            rv__model_fault(ctx, i, "v", "needed more adaptive sub-steps in one time step "
+                            "than allowed (MAX_SUBSTEPS: 100000 for one neuron, and 1000 "
+                            "more for each neuron of its block, RV__TRIALS_PER_NEURON)");
             up = 0;
             end = i + 1;
         }

@@ -165,21 +165,23 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
     const double v_c = fmin(RV__IZH_V_PEAK, (RV__IZH_CAREFUL_HL / h - 5.0) / 0.08);
     integrate(ctx->begin, ctx->end, h, v_c, v, u, pending, in_e, in_i, ctx->i_inj, q[A], q[B],
               q[I_OFFSET]);
-    /* once a neuron has defeated the careful pass the run stops at the end
-       of the slice, and the others are not integrated, for each could cost
-       as much */
-    int gave_up = 0;
+    /* once a neuron has defeated the careful pass (or the block's work
+       bound is spent) the run stops at the end of the slice, and the others
+       are not integrated, for each could cost as much (rv__trials) */
+    rv__trials budget = rv__trials_for(ctx, RV__DOPRI_MAX_STEPS);
     for (int64_t i = ctx->begin; i < ctx->end; i++) {
         if (pending[i] != 0.0) {
-            /* The careful pass: adaptive steps, reset at each crossing. */
+            /* The careful pass: adaptive steps, reset at each crossing; the
+               neuron's allowance covers all its crossings in the step. */
             izh_ctx c = {q[A][i], q[B][i], 1000.0 * (q[I_OFFSET][i] + ctx->i_inj[i])};
-            double y[2] = {v[i], u[i]}, t = gave_up ? h : 0.0;
+            int64_t allowed = rv__trials_allowed(&budget), left = allowed;
+            double y[2] = {v[i], u[i]}, t = budget.failed ? h : 0.0;
             for (int n = 0; n < RV__IZH_MAX_SPIKES_PER_STEP && t < h; n++) {
                 int crossed = rv__dopri_until(rhs, &c, &t, h, y, RV__IZH_V_PEAK,
-                                              RV__IZH_ATOL_V, RV__IZH_ATOL_U);
+                                              RV__IZH_ATOL_V, RV__IZH_ATOL_U, &left);
                 if (crossed < 0) {
                     rv__model_fault(ctx, i, "v", RV__DOPRI_GAVE_UP);
-                    gave_up = 1;
+                    budget.failed = 1;
                 }
                 if (crossed <= 0)
                     break;
@@ -187,6 +189,7 @@ static int64_t update(const rv__block *p, const rv__step_ctx *ctx)
                 y[0] = q[C][i];
                 y[1] += q[D][i];
             }
+            budget.left -= allowed - left;
             v[i] = y[0] + in_e[i] + in_i[i];
             u[i] = y[1];
             in_e[i] = 0.0;

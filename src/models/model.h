@@ -151,6 +151,42 @@ static inline void rv__model_fault(const rv__step_ctx *ctx, int64_t i, const cha
         *ctx->fault = (rv__fault){i, var, why};
 }
 
+/*
+ * The work bound of a model's adaptive integration over one block in one
+ * time step.  Each neuron may take up to its model's own limit of trial
+ * steps (per_neuron); the block's neurons together up to per_neuron plus
+ * RV__TRIALS_PER_NEURON for each neuron of the block.  Without the block
+ * bound a population of neurons that each stay just under their own limit
+ * (2000 stiff Izhikevich neurons, say) takes minutes a step without ever
+ * reaching a limit.  A neuron that runs out, of its own allowance or of the
+ * block's, is reported (rv__model_fault) and the block's remaining neurons
+ * are not integrated (failed).  Legitimate neurons need tens of trial steps
+ * a step.  Blocks follow the thread partition, so which neuron is reported
+ * when the block bound is reached may depend on the number of threads; a
+ * run that stays within the bounds does not.
+ */
+#define RV__TRIALS_PER_NEURON 1000
+
+typedef struct rv__trials {
+    int64_t left;        /* trial steps left to the block */
+    int64_t per_neuron;  /* most one neuron may take */
+    int failed;          /* a neuron has run out: integrate no more */
+} rv__trials;
+
+static inline rv__trials rv__trials_for(const rv__step_ctx *ctx, int64_t per_neuron)
+{
+    return (rv__trials){per_neuron + RV__TRIALS_PER_NEURON * (ctx->end - ctx->begin),
+                        per_neuron, 0};
+}
+
+/* The trial steps the next neuron may take (0 once a neuron has failed). */
+static inline int64_t rv__trials_allowed(const rv__trials *b)
+{
+    if (b->failed)
+        return 0;
+    return b->left < b->per_neuron ? b->left : b->per_neuron;
+}
+
 typedef struct rv__model {
     const char *name;
     rv_model_kind kind;

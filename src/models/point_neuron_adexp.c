@@ -112,7 +112,7 @@ int64_t rv__pn_adexp_update(const rv__block *p, const rv__step_ctx *ctx)
                 d[RV__ADEX_V_CAREFUL]};
     integrate(b, e, ctx->dt, v, w, refrac, s, x);
     /* the careful pass, before the receptors move on */
-    int gave_up = 0;
+    rv__trials budget = rv__trials_for(ctx, RV__DOPRI_MAX_STEPS);
     for (int64_t i = b; i < e; i++) {
         if (!(refrac[i] < 0.0))
             continue;
@@ -122,7 +122,7 @@ int64_t rv__pn_adexp_update(const rv__block *p, const rv__step_ctx *ctx)
                            q[RV__ADEX_I_OFFSET][i] + ctx->i_inj[i], d[RV__ADEX_INV_CM][i],
                            d[RV__ADEX_A_US][i], d[RV__ADEX_INV_TAU_W][i]}};
         if (rv__adex_careful_guarded(p, i, careful_rhs, &cc, ctx, &v[i], &w[i], &refrac[i],
-                                     &gave_up))
+                                     &budget))
             rv__fire(ctx->out, i, ctx->t_end);
     }
     rv__pn_advance_receptors(p, ctx);

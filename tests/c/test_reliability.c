@@ -76,6 +76,28 @@ static void test_careful_pass_bounded(void)
     careful_pass_gives_up("Izhikevich", "a", 1e9, 0, 25.0);
 }
 
+/* 2000 Izhikevich neurons with b = 2^31 - 1 (found by the fuzzer): v and u
+ * oscillate with a period of about a microsecond, and each neuron fires up
+ * to RV__IZH_MAX_SPIKES_PER_STEP times a step, each within its own trial-step
+ * limit; together they took minutes a step.  The block's work bound stops
+ * the run instead. */
+static void test_block_work_bounded(void)
+{
+    rv_sim *sim = sim_new(0.1, 1);
+    int32_t pop = pop_new(sim, "Izhikevich", 2000);
+    double v0 = 25.0;
+    OK(sim, rv_pop_set_initial(sim, pop, "v", NULL, 0, &v0, 1));
+    set_all(sim, pop, "b", 2147483647.0);
+    FAILS(sim, RV_ERR_VALUE, rv_sim_run_until(sim, 1.0));
+    const char *msg = rv_sim_errmsg(sim);
+    CHECK(contains(msg, "Izhikevich"));
+    CHECK(contains(msg, "RV__TRIALS_PER_NEURON"));
+    rv_sim_info info;
+    OK(sim, rv_sim_get_info(sim, &info));
+    CHECK(info.t < 1.0);
+    rv_sim_free(sim);
+}
+
 /* A state that overflows into NaN used to run on silently (NaN never
  * crosses a threshold); the per-slice check stops the run. */
 static void test_nan_state_stops_run(void)
@@ -238,6 +260,7 @@ int main(void)
     test_hh_extreme_conductance();
     test_nan_state_stops_run();
     test_careful_pass_bounded();
+    test_block_work_bounded();
     test_integer_distribution_ranges();
     test_clipped_normal_far_tail();
     test_absurd_sizes();

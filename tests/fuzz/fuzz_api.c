@@ -29,6 +29,10 @@
 /* Bounds that keep one input fast, not limits of the library. */
 #define MAX_OPS 48
 #define MAX_RUN_STEPS 40
+/* Steps all of an input's runs together may take: 2000 neurons that each
+   take the most careful (adaptive) work the library allows cost up to
+   0.1 s a step under the sanitizers. */
+#define MAX_INPUT_STEPS 60
 #define MAX_LIST 64
 
 typedef struct reader {
@@ -132,6 +136,7 @@ static void check(rv_sim *sim, rv_status st, const char *call)
 typedef struct world {
     rv_sim *sim;
     int32_t n_pops, n_projs, n_cs;
+    int64_t steps_run;   /* by all runs so far (MAX_INPUT_STEPS) */
 } world;
 
 /* What a failed call must not have changed: the counts of objects, the
@@ -408,7 +413,13 @@ static void op(reader *r, world *w)
         double far = info.t + MAX_RUN_STEPS * info.dt;
         if (t > far && t / info.dt <= 9e15)
             t = far;
+        double last = info.t + (MAX_INPUT_STEPS - w->steps_run) * info.dt;
+        if (t > last && t / info.dt <= 9e15)
+            t = last;
         CALL(sim, rv_sim_run_until(sim, t), "rv_sim_run_until");
+        rv_sim_info after;
+        if (rv_sim_get_info(sim, &after) == RV_OK && after.t > info.t)
+            w->steps_run += (int64_t)((after.t - info.t) / info.dt + 0.5);
         break;
     }
     case 11:
