@@ -3,8 +3,9 @@
 #
 #   scripts/setup.sh
 #
-# 1. installs missing Debian build tools (C/C++ compiler, make, cmake, and
-#    python3-venv if `python3 -m venv` does not work); sudo only when not root;
+# 1. installs missing Debian build tools (C/C++ compiler, make, cmake, Open
+#    MPI, and python3-venv if `python3 -m venv` does not work); sudo only
+#    when not root;
 # 2. creates .venv in the repository root if absent;
 # 3. installs requirements.txt (pinned) into it;
 # 4. builds and installs Ranvier (`pip install .`) when its sources changed;
@@ -65,6 +66,10 @@ cmake_ok() {
     [ "$1" -gt 3 ] || { [ "$1" -eq 3 ] && [ "$2" -ge 18 ]; }
 }
 cmake_ok || need+=(cmake)
+# Open MPI: simulations over several processes (ranvier_mpi.h, mpirun), and
+# what mpi4py (requirements.txt) is built against.
+{ command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; } \
+    || need+=(openmpi-bin libopenmpi-dev)
 [ "${#need[@]}" -gt 0 ] && apt_install "${need[@]}"
 
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (Python >= 3.10 with pip is required)"

@@ -116,7 +116,9 @@ typedef struct rv_sim_info {
     int32_t n_projections;
     int32_t n_current_sources;
     int running;          /* 1 once a run has started since creation/reset */
-    int n_threads;
+    int n_threads;        /* of this process */
+    int n_processes;      /* MPI processes sharing the simulation (ranvier_mpi.h), else 1 */
+    int rank;             /* this process's rank among them, else 0 */
 } rv_sim_info;
 
 rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out);

@@ -214,7 +214,8 @@ static void connect_shard(int s, void *ctx)
     r->shard = s;
     r->sink = add_connections;
     r->sink_ctx = &sb;
-    if (rv__rule_apply(r) == RV_OK) {
+    /* an empty block (another process's, under MPI) makes no columns */
+    if (blk->view.n == 0 || rv__rule_apply(r) == RV_OK) {
         rv__batch b = as_batch(&sb, job->cv, 2 + p->syn->n_params);
         if (rv__rows_merge(&job->fresh[s], &p->rows[s], &b, NULL, b.n, blk->lo, blk->view.n,
                            n_pre, p->syn))
@@ -322,7 +323,7 @@ static rv_status connect_lists(rv_sim *sim, const char *fn, rv__proj *p, const r
             for (int64_t j = 0; j < n_post; j++)
                 col_shard[j] = rv__block_of(post, post_index[j]);
             job.col_shard = col_shard;
-            rv__for_shards(S, connect_shard, &job);
+            rv__for_shards(sim, S, connect_shard, &job);
             ran = 1;
         }
     } else {
@@ -335,7 +336,7 @@ static rv_status connect_lists(rv_sim *sim, const char *fn, rv__proj *p, const r
         } else {
             whole_batch = as_batch(&whole, &cv, 2 + p->syn->n_params);
             job.whole = &whole_batch;
-            rv__for_shards(S, connect_shard, &job);
+            rv__for_shards(sim, S, connect_shard, &job);
             ran = 1;
         }
     }

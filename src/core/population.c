@@ -170,6 +170,7 @@ void rv__pop_reset_state(rv__pop *p)
 #define MAX_POP_SIZE ((int64_t)UINT32_MAX)
 
 typedef struct create_job {
+    const rv_sim *sim;
     rv__pop *p;
     int failed;
 } create_job;
@@ -178,9 +179,10 @@ static void create_block(int s, void *ctx)
 {
     create_job *job = ctx;
     rv__pop *p = job->p;
-    int64_t lo = rv__block_lo(p->n, p->n_blocks, s), hi = rv__block_lo(p->n, p->n_blocks, s + 1);
+    int64_t lo = rv__block_lo(p->n, p->n_blocks, s);
+    int64_t n = rv__block_n(job->sim, p->n, p->n_blocks, s);
     rv__pop_block *b = &p->blocks[s];
-    if (block_alloc(b, p->model, lo, hi - lo, p->first_gid, 1)) {
+    if (block_alloc(b, p->model, lo, n, p->first_gid, 1)) {
 #pragma omp atomic write
         job->failed = 1;
         return;
@@ -212,12 +214,12 @@ static rv_status create_checked(rv_sim *sim, const char *fn, const rv__model *m,
     p->handle = sim->n_pops;
     p->first_gid = sim->n_neurons;
     p->n_blocks = sim->n_shards;
-    create_job job = {p, 0};
+    create_job job = {sim, p, 0};
     p->blocks = rv__calloc((size_t)p->n_blocks, sizeof *p->blocks);
     if (!p->blocks || rv__rec_init(p)) {
         job.failed = 1;
     } else {
-        rv__for_shards(p->n_blocks, create_block, &job);
+        rv__for_shards(sim, p->n_blocks, create_block, &job);
     }
     if (job.failed) {
         rv__pop_free(p);  /* does not own m yet */
@@ -298,15 +300,22 @@ rv_status rv_pop_get_info(rv_sim *sim, int32_t pop, rv_pop_info *out)
 void rv__pop_visit(rv__pop *p, const int64_t *idx, int64_t count, rv__visit_fn fn, void *ctx)
 {
     if (!idx) {
-        int64_t k = 0;
-        for (int b = 0; b < p->n_blocks; b++)
-            for (int64_t i = 0; i < p->blocks[b].view.n; i++)
-                fn(&p->blocks[b], i, k++, ctx);
+        for (int b = 0; b < p->n_blocks; b++) {
+            rv__pop_block *blk = &p->blocks[b];
+            int64_t hi = b + 1 < p->n_blocks ? p->blocks[b + 1].lo : p->n;
+            for (int64_t i = 0; i < blk->view.n; i++)
+                fn(blk, i, blk->lo + i, ctx);
+            for (int64_t k = blk->lo + blk->view.n; k < hi; k++)
+                fn(NULL, -1, k, ctx);   /* another process's */
+        }
         return;
     }
     for (int64_t k = 0; k < count; k++) {
-        int b = rv__block_of(p, idx[k]);
-        fn(&p->blocks[b], idx[k] - p->blocks[b].lo, k, ctx);
+        int b = rv__local_block_of(p, idx[k]);
+        if (b < 0)
+            fn(NULL, -1, k, ctx);
+        else
+            fn(&p->blocks[b], idx[k] - p->blocks[b].lo, k, ctx);
     }
 }
 
@@ -329,13 +338,15 @@ static double *column_of(rv__pop_block *b, table which, int k)
 static void write_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     const access *a = ctx;
-    column_of(b, a->which, a->k)[i] = a->values[a->n_values == 1 ? 0 : k];
+    if (b)
+        column_of(b, a->which, a->k)[i] = a->values[a->n_values == 1 ? 0 : k];
 }
 
+/* Neurons another process holds read as NaN. */
 static void read_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     const access *a = ctx;
-    a->out[k] = column_of(b, a->which, a->k)[i];
+    a->out[k] = b ? column_of(b, a->which, a->k)[i] : NAN;
 }
 
 /* Shared argument checks of the set/get functions: pointers, handle, index
@@ -530,7 +541,7 @@ rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len)
         return RV_OK;
     input_job job = {sim, p, ring_len, rv__calloc((size_t)p->n_blocks, sizeof(double *)), 0};
     if (job.fresh)
-        rv__for_shards(p->n_blocks, input_block, &job);
+        rv__for_shards(sim, p->n_blocks, input_block, &job);
     if (!job.fresh || job.failed) {
         for (int b = 0; job.fresh && b < p->n_blocks; b++)
             rv__free(job.fresh[b]);
@@ -593,7 +604,7 @@ rv_status rv__pop_reshard(rv_sim *sim, rv__pop *p)
     rv__pop_block *fresh = rv__calloc((size_t)S, sizeof *fresh);
     int failed = !fresh;
     for (int s = 0; !failed && s < S; s++) {
-        int64_t lo = rv__block_lo(p->n, S, s), n = rv__block_lo(p->n, S, s + 1) - lo;
+        int64_t lo = rv__block_lo(p->n, S, s), n = rv__block_n(sim, p->n, S, s);
         rv__pop_block *b = &fresh[s];
         failed = block_alloc(b, m, lo, n, p->first_gid, 0);
         /* room for the lists and rings the neurons bring */

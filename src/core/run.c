@@ -25,6 +25,7 @@
 #include <omp.h>
 #endif
 
+#include "core/comm.h"
 #include "core/parallel.h"
 #include "core/sim.h"
 
@@ -66,16 +67,20 @@ static void refresh_shard(int s, void *ctx)
     }
 }
 
+/* Under MPI every process takes the same path through here: each status
+ * found by one process alone is agreed before anyone acts on it. */
 static rv_status prepare(rv_sim *sim)
 {
     rv_status st;
     if (!sim->prepared) {
-        if ((st = rv__shards_size(sim)) || (st = rv__prepare_delivery(sim))
-            || (st = rv__cs_prepare(sim)))
+        if ((st = rv__comm_prepare(sim)) || (st = rv__comm_agree(sim, rv__shards_size(sim)))
+            || (st = rv__prepare_delivery(sim)))
+            return st;
+        if ((st = rv__comm_agree(sim, rv__cs_prepare(sim))))
             return st;
         sim->prepared = 1;
     }
-    rv__for_shards(sim->n_shards, refresh_shard, sim);
+    rv__for_shards(sim, sim->n_shards, refresh_shard, sim);
     for (int32_t k = 0; k < sim->n_pops; k++)
         sim->pops[k]->dirty = 0;
     return RV_OK;
@@ -253,7 +258,8 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
     for (int32_t k = 0; k < sim->n_pops; k++)
         if (sim->pops[k]->blocks[s].view.n > 0)
             rv__rec_sample_block(sim->pops[k], &sim->pops[k]->blocks[s], step + 1);
-    if (s == 0)   /* one shard records the sources' values (reserved before the run) */
+    if (s == rv__shards_lo(sim, sim->n_shards))   /* one shard of each process records the
+                                                     sources' values (reserved before the run) */
         for (int32_t c = 0; c < sim->n_cs; c++)
             if (sim->cs[c]->recording)
                 sim->cs[c]->trace[step] = rv__cs_value(sim->cs[c], step, sim->dt, sim->seed);
@@ -261,23 +267,31 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
 
 /* ---- the slices -------------------------------------------------------------------- */
 
-/* The serial part between the stages: the clock and the failures. */
+/* The serial part between the stages: the clock, the failures, and the
+ * spike lists of every shard made visible to the deliveries (other
+ * processes' through rv__comm_exchange). */
 static void exchange(rv_sim *sim, int64_t slice_end)
 {
     sim->step = slice_end;
-    for (int s = 0; s < sim->n_shards; s++)
-        if (sim->shards[s].failed)
-            sim->run_failed = 1;
+    int failed = 0;
+    for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++) {
+        rv__shard *sh = &sim->shards[s];
+        failed |= sh->failed;
+        sh->in = sh->spikes;
+        sh->n_in = sh->n_spikes;
+    }
+    if (rv__comm_exchange(sim, failed))
+        sim->run_failed = 1;
 }
 
-/* The slices up to `target`.  Thread t runs shards t, t + T, ... (one each
- * when OpenMP gives as many threads as shards). */
+/* The slices up to `target`.  Thread t runs this process's shards lo + t,
+ * lo + t + T, ... (one each when OpenMP gives as many threads as shards). */
 static void run_slices(rv_sim *sim, int64_t target)
 {
-    int S = sim->n_shards;
+    int lo = rv__shards_lo(sim, sim->n_shards), hi = rv__shards_hi(sim, sim->n_shards);
     int64_t L = sim->min_delay_steps;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(S) if (S > 1)
+#pragma omp parallel num_threads(hi - lo) if (hi - lo > 1)
 #endif
     {
 #ifdef _OPENMP
@@ -291,7 +305,7 @@ static void run_slices(rv_sim *sim, int64_t target)
                 break;
             int64_t end = (start / L + 1) * L;
             end = end < target ? end : target;
-            for (int s = t; s < S; s += nt) {
+            for (int s = lo + t; s < hi; s += nt) {
                 /* a shard whose neuron failed (or that ran out of memory)
                    takes no more steps: the run stops at the slice's end */
                 for (int64_t step = start; step < end && !sim->shards[s].failed; step++)
@@ -302,18 +316,22 @@ static void run_slices(rv_sim *sim, int64_t target)
                 if (end / CHECK_STEPS != start / CHECK_STEPS || end == target)
                     check_finite(sim, s, end);
             }
+            /* the thread that called the library (MPI_THREAD_FUNNELED) */
 #ifdef _OPENMP
 #pragma omp barrier
-#pragma omp single
+#pragma omp master
 #endif
             exchange(sim, end);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
             if (!sim->run_failed)
-                for (int s = t; s < S; s += nt)
+                for (int s = lo + t; s < hi; s += nt)
                     rv__deliver(sim, s, start);
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-            for (int s = t; s < S; s += nt)
+            for (int s = lo + t; s < hi; s += nt)
                 sim->shards[s].n_spikes = 0;
         }
     }
@@ -354,12 +372,13 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
     if (target <= sim->step)
         return RV_OK;
     rv_status st;
-    if ((st = check_parameters(sim)) || (st = prepare(sim)))
+    if ((st = rv__comm_agree(sim, check_parameters(sim))) || (st = prepare(sim)))
         return st;
-    for (int32_t k = 0; k < sim->n_pops; k++)
-        if ((st = rv__rec_reserve(sim, sim->pops[k], target)))
-            return st;
-    if ((st = rv__cs_reserve(sim, target)))
+    for (int32_t k = 0; k < sim->n_pops && !st; k++)
+        st = rv__rec_reserve(sim, sim->pops[k], target);
+    if (!st)
+        st = rv__cs_reserve(sim, target);
+    if ((st = rv__comm_agree(sim, st)))
         return st;
     sim->running = 1;
     /* the samples at the start: the initial values at t = 0 */
@@ -377,13 +396,19 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
         rv__rec_commit(sim->pops[k], sim->step);
         sim->pops[k]->spikes.valid = 0;
     }
-    if (sim->run_failed && (st = fail_neuron(sim)))
-        return st;
-    if (sim->run_failed)
-        return rv__fail(sim, RV_ERR_NOMEM,
-                        "rv_sim_run_until: out of memory for spikes or recorded data; the run "
-                        "stopped at t = %g ms", sim->step * sim->dt);
-    return sample_sources(sim);
+    if (sim->run_failed) {
+        int local = 0;   /* whether this process failed, or only another */
+        for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++)
+            local |= sim->shards[s].failed;
+        if (!local)
+            st = RV_OK;
+        else if (!(st = fail_neuron(sim)))
+            st = rv__fail(sim, RV_ERR_NOMEM,
+                          "rv_sim_run_until: out of memory for spikes or recorded data; the run "
+                          "stopped at t = %g ms", sim->step * sim->dt);
+        return rv__comm_agree(sim, st);
+    }
+    return rv__comm_agree(sim, sample_sources(sim));
 }
 
 rv_status rv_sim_reset(rv_sim *sim)

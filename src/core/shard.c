@@ -13,21 +13,27 @@
 #include "core/parallel.h"
 #include "core/sim.h"
 
-void rv__for_shards(int n, void (*fn)(int s, void *ctx), void *ctx)
+void rv__for_shards(const rv_sim *sim, int n, void (*fn)(int s, void *ctx), void *ctx)
 {
+    int lo = rv__shards_lo(sim, n), hi = rv__shards_hi(sim, n);
 #ifdef _OPENMP
-    if (n > 1) {
-#pragma omp parallel num_threads(n)
+    if (hi - lo > 1) {
+#pragma omp parallel num_threads(hi - lo)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            for (int s = t; s < n; s += nt)
+            for (int s = lo + t; s < hi; s += nt)
                 fn(s, ctx);
         }
-        return;
-    }
+    } else
 #endif
+    {
+        for (int s = lo; s < hi; s++)
+            fn(s, ctx);
+    }
+    /* other processes' shards: their blocks and rows are empty here */
     for (int s = 0; s < n; s++)
-        fn(s, ctx);
+        if (s < lo || s >= hi)
+            fn(s, ctx);
 }
 
 int rv__thread_index(void)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/sim.h"
 
 #define DEFAULT_DT 0.1
@@ -22,6 +23,8 @@ rv_status rv_sim_create(rv_sim **out)
         return RV_ERR_NOMEM;
     sim->dt = DEFAULT_DT;
     sim->seed = DEFAULT_SEED;
+    sim->n_threads = 1;
+    sim->n_procs = 1;
     sim->n_shards = 1;
     *out = sim;
     return RV_OK;
@@ -43,6 +46,7 @@ void rv_sim_free(rv_sim *sim)
     rv__shards_free(sim);
     rv__free(sim->gen_pre);
     rv__free(sim->gen_post);
+    rv__comm_free(sim);
     rv__free(sim);
 }
 
@@ -122,8 +126,12 @@ rv_status rv_sim_set_threads(rv_sim *sim, int n_threads)
         return rv__fail(sim, RV_ERR_VALUE,
                         "rv_sim_set_threads: n_threads = %d is invalid; it must lie in [1, %d]",
                         n_threads, MAX_THREADS);
-    if (n_threads != sim->n_shards) {
-        sim->n_shards = n_threads;
+    if ((int64_t)n_threads * sim->n_procs > RV__MAX_SHARDS)
+        return rv__fail(sim, RV_ERR_LIMIT, "rv_sim_set_threads: %d threads x %d processes exceed "
+                        "the limit of %d", n_threads, sim->n_procs, RV__MAX_SHARDS);
+    if (n_threads != sim->n_threads) {
+        sim->n_threads = n_threads;
+        sim->n_shards = n_threads * sim->n_procs;
         sim->prepared = 0;
     }
     return RV_OK;
@@ -153,7 +161,9 @@ rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out)
     out->n_projections = sim->n_projs;
     out->n_current_sources = sim->n_cs;
     out->running = sim->running;
-    out->n_threads = sim->n_shards;
+    out->n_threads = sim->n_threads;
+    out->n_processes = sim->n_procs;
+    out->rank = sim->proc;
     return RV_OK;
 }
 

@@ -110,15 +110,25 @@ static inline int64_t rv__block_lo(int64_t n, int n_blocks, int s)
     return n * s / n_blocks;
 }
 
+/* Most shards (processes x threads) a simulation may have. */
+#define RV__MAX_SHARDS 65536
+
 /* The block holding population index i. */
 static inline int rv__block_of(const rv__pop *p, int64_t i)
 {
-    int b = (int)(i * p->n_blocks / p->n);   /* < 2^32 x 1024: no overflow */
+    int b = (int)(i * p->n_blocks / p->n);   /* < 2^32 x 2^16 (RV__MAX_SHARDS): no overflow */
     while (b + 1 < p->n_blocks && p->blocks[b + 1].lo <= i)
         b++;
     while (b > 0 && p->blocks[b].lo > i)
         b--;
     return b;
+}
+
+/* The block holding population index i if this process holds it, or -1. */
+static inline int rv__local_block_of(const rv__pop *p, int64_t i)
+{
+    int b = rv__block_of(p, i);
+    return i - p->blocks[b].lo < p->blocks[b].view.n ? b : -1;
 }
 
 /* ---- current sources (electrodes/current_source.c) --------------------------- */
@@ -195,6 +205,9 @@ typedef struct rv__shard {
                                    RV__NO_ROW), or NULL where the table is sparse */
     int32_t n_row_of;
     struct rv__route *routes;   /* [max out-degree of a population] delivery scratch */
+    const rv__spike *in;        /* the slice's spikes as delivery reads them: `spikes`, or
+                                   for another process's shard the exchange's copy */
+    int64_t n_in;
     int failed;                 /* ran out of memory, or a neuron failed, during the run */
     rv__fault fault;            /* what update() reported in the current step */
     struct {                    /* the first neuron of the shard that failed in this run */
@@ -230,7 +243,11 @@ struct rv_sim {
     int64_t cap_cs;
     int64_t n_neurons;
 
-    int n_shards;            /* threads; populations and rows follow it at prepare */
+    int n_threads;           /* of this process (rv_sim_set_threads) */
+    int n_procs, proc;       /* MPI processes and this one's rank (1, 0 without MPI) */
+    struct rv__comm *comm;   /* the communicator (core/comm.h), or NULL */
+    int n_shards;            /* n_procs x n_threads; populations and rows follow it at
+                                prepare; this process's are rv__shards_lo..hi */
     rv__shard *shards;       /* [n_shards_made] */
     int n_shards_made;
     int64_t min_delay_steps; /* slice length */
@@ -241,6 +258,29 @@ struct rv_sim {
     int64_t *gen_pre, *gen_post; /* rv_rule_generate output */
     int64_t gen_cap;
 };
+
+/* Of S shards spread over the processes, this process's are [lo, hi):
+ * with P processes, [S r / P, S (r + 1) / P) for rank r, so that its
+ * blocks of a population of n hold [n r / P, n (r + 1) / P) whatever the
+ * number of threads.  The blocks of other processes' shards are empty
+ * (view.n = 0, with their lo), and so are those shards' rows. */
+static inline int rv__shards_lo(const rv_sim *sim, int S)
+{
+    return (int)((int64_t)S * sim->proc / sim->n_procs);
+}
+
+static inline int rv__shards_hi(const rv_sim *sim, int S)
+{
+    return (int)((int64_t)S * (sim->proc + 1) / sim->n_procs);
+}
+
+/* The neurons of block s of S of a population of n that this process holds. */
+static inline int64_t rv__block_n(const rv_sim *sim, int64_t n, int S, int s)
+{
+    if (s < rv__shards_lo(sim, S) || s >= rv__shards_hi(sim, S))
+        return 0;
+    return rv__block_lo(n, S, s + 1) - rv__block_lo(n, S, s);
+}
 
 /* Handle lookups that report a clear error. */
 rv_status rv__get_pop(rv_sim *sim, const char *fn, int32_t pop, rv__pop **out);
@@ -258,8 +298,10 @@ void rv__pop_reset_state(rv__pop *p);
 rv_status rv__pop_size_input(rv_sim *sim, rv__pop *p, int64_t ring_len);
 /* Re-splits a population into sim->n_shards blocks (data kept). */
 rv_status rv__pop_reshard(rv_sim *sim, rv__pop *p);
-/* Visits the neurons idx[0..count) (idx NULL: all) block by block: calls
- * fn(block, local index, k) for each, k being the position in idx. */
+/* Visits the neurons idx[0..count) (idx NULL: all, k = population index)
+ * block by block: calls fn(block, local index, k) for each, k being the
+ * position in idx; for a neuron another process holds (MPI),
+ * fn(NULL, -1, k), so that reads can say "not here" (NaN, 0). */
 typedef void (*rv__visit_fn)(rv__pop_block *b, int64_t local, int64_t k, void *ctx);
 void rv__pop_visit(rv__pop *p, const int64_t *idx, int64_t count, rv__visit_fn fn, void *ctx);
 

@@ -21,6 +21,7 @@
  */
 #include <string.h>
 
+#include "core/comm.h"
 #include "core/sim.h"
 
 static int64_t next_pow2(int64_t x)
@@ -185,19 +186,53 @@ static int is_local(const rv_sim *sim, const rv__proj *p)
 
 /* ---- preparing ------------------------------------------------------------------ */
 
+/* Whether each projection is local (is_local), agreed over the processes
+ * (under MPI each sees only the rows onto its own neurons): 64 projections
+ * a collective. */
+static void find_local(rv_sim *sim)
+{
+    for (int32_t k0 = 0; k0 < sim->n_projs; k0 += 64) {
+        int64_t not_local[64] = {0};
+        int n = sim->n_projs - k0 < 64 ? (int)(sim->n_projs - k0) : 64;
+        for (int j = 0; j < n; j++)
+            not_local[j] = !is_local(sim, sim->projs[k0 + j]);
+        rv__comm_max(sim, not_local, n);
+        for (int j = 0; j < n; j++)
+            sim->projs[k0 + j]->local = !not_local[j];
+    }
+}
+
+static rv_status prepare_local(rv_sim *sim, uint16_t lo, uint16_t hi);
+
+/* Under MPI: collective, and agreed (core/comm.h). */
 rv_status rv__prepare_delivery(rv_sim *sim)
 {
-    rv_status st;
+    rv_status st = RV_OK;
     uint16_t lo = UINT16_MAX, hi = 0;
-    for (int32_t k = 0; k < sim->n_projs; k++) {
+    for (int32_t k = 0; k < sim->n_projs && !st; k++) {
         rv__proj *p = sim->projs[k];
         if ((st = rv__proj_compact(sim, p)))
-            return st;
+            break;
         if (p->n_rows > 0) {
             lo = p->min_delay < lo ? p->min_delay : lo;
             hi = p->max_delay > hi ? p->max_delay : hi;
         }
     }
+    if ((st = rv__comm_agree(sim, st)))
+        return st;
+    /* the slices are the same on every process: the delays of all */
+    int64_t range[2] = {-(int64_t)lo, hi};
+    rv__comm_max(sim, range, 2);
+    lo = (uint16_t)-range[0];
+    hi = (uint16_t)range[1];
+    find_local(sim);
+    return rv__comm_agree(sim, prepare_local(sim, lo, hi));
+}
+
+/* The rest of rv__prepare_delivery: what each process does alone. */
+static rv_status prepare_local(rv_sim *sim, uint16_t lo, uint16_t hi)
+{
+    rv_status st;
     if (hi == 0) {  /* no synapses: any slice length works */
         int64_t cfg = sim->min_delay_cfg > 0 ? rv__round_steps(sim->min_delay_cfg, sim->dt) : 1;
         lo = hi = (uint16_t)(cfg > 0 ? cfg : 1);
@@ -217,11 +252,8 @@ rv_status rv__prepare_delivery(rv_sim *sim)
         rv__pop *pop = sim->pops[k];
         max_out = pop->n_out > max_out ? pop->n_out : max_out;
         pop->n_out_exchanged = 0;
-        for (int32_t j = 0; j < pop->n_out; j++) {
-            rv__proj *p = sim->projs[pop->out_proj[j]];
-            p->local = is_local(sim, p);
-            pop->n_out_exchanged += !p->local;
-        }
+        for (int32_t j = 0; j < pop->n_out; j++)
+            pop->n_out_exchanged += !sim->projs[pop->out_proj[j]]->local;
     }
     for (int s = 0; s < sim->n_shards; s++) {
         rv__shard *sh = &sim->shards[s];
@@ -396,8 +428,8 @@ void rv__deliver(rv_sim *sim, int s, int64_t slice_start)
         int64_t key = INT64_MAX;
         for (int q = 0; q < S; q++) {
             const rv__shard *src = &sim->shards[q];
-            if (head[q] < src->n_spikes) {
-                const rv__spike *sp = &src->spikes[head[q]];
+            if (head[q] < src->n_in) {
+                const rv__spike *sp = &src->in[head[q]];
                 int64_t k = (int64_t)sp->step_off * (int64_t)INT32_MAX + sp->pop;
                 key = k < key ? k : key;
             }
@@ -411,10 +443,9 @@ void rv__deliver(rv_sim *sim, int s, int64_t slice_start)
         for (int q = 0; q < S; q++) {
             const rv__shard *sq = &sim->shards[q];
             int64_t h = head[q];
-            while (h < sq->n_spikes && sq->spikes[h].step_off == step_off
-                   && sq->spikes[h].pop == pop) {
+            while (h < sq->n_in && sq->in[h].step_off == step_off && sq->in[h].pop == pop) {
                 if (n_routes > 0)
-                    deliver_spike(sim, s, routes, n_routes, sq->spikes[h].index, step);
+                    deliver_spike(sim, s, routes, n_routes, sq->in[h].index, step);
                 h++;
             }
             head[q] = h;

@@ -381,13 +381,15 @@ static void mark_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     (void)k;
     mark_ctx *c = ctx;
-    c->mark[b - c->p->blocks][i] = c->value;
+    if (b)   /* not another process's */
+        c->mark[b - c->p->blocks][i] = c->value;
 }
 
 static void spike_on_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     (void)k;
-    b->rec.spike_on[i] = *(const uint8_t *)ctx;
+    if (b)
+        b->rec.spike_on[i] = *(const uint8_t *)ctx;
 }
 
 /* Rebuilds a variable's columns in every block: the union (enable) or
@@ -524,7 +526,7 @@ typedef struct counts_ctx {
 
 static void count_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
-    ((counts_ctx *)ctx)->out[k] = b->rec.counts[i];
+    ((counts_ctx *)ctx)->out[k] = b ? b->rec.counts[i] : 0;   /* 0: another process's */
 }
 
 rv_status rv_rec_spike_counts(rv_sim *sim, int32_t pop, const int64_t *idx, int64_t n_idx,
@@ -592,6 +594,11 @@ typedef struct signal_ctx {
 static void signal_one(rv__pop_block *b, int64_t i, int64_t k, void *ctx)
 {
     const signal_ctx *c = ctx;
+    if (!b) {   /* another process's */
+        for (int64_t row = 0; row < c->s->n_rows; row++)
+            c->out[row * c->count + k] = NAN;
+        return;
+    }
     const rv__signal_cols *cols = &b->rec.cols[c->var];
     /* bsearch's array may not be NULL even when empty (C11 7.22.5). */
     const int64_t *hit = cols->n_cells > 0 ? bsearch(&i, cols->cells, (size_t)cols->n_cells,

@@ -112,7 +112,7 @@ rv_status rv__proj_prepare_state(rv_sim *sim, rv__proj *p)
         return RV_OK;
     p->n_state = n_state;
     state_job job = {p, 0};
-    rv__for_shards(p->n_shards, state_shard, &job);
+    rv__for_shards(sim, p->n_shards, state_shard, &job);
     if (job.failed) {
         for (int s = 0; s < p->n_shards; s++) {
             for (int k = 0; p->rows[s].state && k < n_state; k++)
@@ -244,7 +244,7 @@ static rv_status merge(rv_sim *sim, rv__proj *p, const rv__batch *b)
     if (!fresh)
         return rv__fail(sim, RV_ERR_NOMEM, "out of memory for projection %d", (int)p->handle);
     merge_job job = {sim, p, post, b, fresh, 0};
-    rv__for_shards(p->n_shards, merge_shard, &job);
+    rv__for_shards(sim, p->n_shards, merge_shard, &job);
     if (job.failed) {
         for (int s = 0; s < p->n_shards; s++)
             rv__rows_free(&fresh[s], p->syn, 0);
@@ -253,11 +253,12 @@ static rv_status merge(rv_sim *sim, rv__proj *p, const rv__batch *b)
                         (long long)(p->n_rows + b->n), (int)p->handle);
     }
     for (int s = 0; s < p->n_shards; s++) {
+        /* the connections onto this process's neurons (all without MPI) */
+        p->n_rows += fresh[s].n - p->rows[s].n;
         rv__rows_free(&p->rows[s], p->syn, 0);
         p->rows[s] = fresh[s];
     }
     rv__free(fresh);
-    p->n_rows += b->n;
     return RV_OK;
 }
 
@@ -318,7 +319,7 @@ static rv_status regroup(rv_sim *sim, rv__proj *p)
     if (!job.failed) {
         for (int q = 0; q <= p->n_shards; q++)
             old_lo[q] = rv__block_lo(post->n, p->n_shards, q);
-        rv__for_shards(S, regroup_shard, &job);
+        rv__for_shards(sim, S, regroup_shard, &job);
     }
     if (job.failed) {
         for (int s = 0; fresh && s < S; s++)

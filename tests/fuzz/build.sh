@@ -21,6 +21,7 @@ OUT="$ROOT/build/fuzz"
 mkdir -p "$OUT" "$OUT/work"
 # The library's sources are those listed in CMakeLists.txt.
 SOURCES=$(sed -n '/^set(RANVIER_SOURCES/,/^)/p' "$ROOT/CMakeLists.txt" | grep -o 'src/[^ ]*\.c')
+SOURCES="$SOURCES src/core/comm_serial.c"   # the one-process exchange (no MPI here)
 cd "$ROOT"
 "$CC" -std=c11 -O1 -g -fno-omit-frame-pointer \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fno-trapping-math \

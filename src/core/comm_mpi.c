@@ -1,0 +1,233 @@
+/*
+ * The communication functions (core/comm.h) over MPI, and rv_sim_set_mpi
+ * (ranvier_mpi.h).
+ *
+ * The exchange of a slice takes two collectives: an MPI_Allgather of a
+ * header per process -- the spike count of each of its shards and whether
+ * it failed -- then an MPI_Allgatherv of the spikes themselves, 12-byte
+ * (index, population, step offset) records in each shard's canonical order
+ * (step, population, index), into one buffer that every process sizes the
+ * same way (to the next power of two of the slice's total), so that the
+ * processes know without asking that all of them must grow it (a third,
+ * rare collective then agrees that all could).  The cost is O(spikes) per
+ * slice plus the collectives' latency, whatever the number of neurons.
+ * Allgatherv rather than Alltoallv: the spike records do not say which
+ * process has targets of each source, and finding out would cost a table
+ * of O(neurons) per process and per projection; with every process
+ * receiving every spike the delivery merges them exactly as the shards'
+ * lists of one process, which keeps the results independent of the
+ * partition.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/comm.h"
+#include "ranvier/ranvier_mpi.h"
+
+struct rv__comm {
+    MPI_Comm comm;
+    MPI_Datatype spike_type;   /* one rv__spike, as bytes */
+    rv__spike *buf;            /* the slice's spikes of every process */
+    int64_t cap;               /* the same on every process */
+    int threads;               /* T, every process's (rv__comm_prepare) */
+    int64_t *head;             /* [n_procs x (T + 1)]: every process's header */
+    int64_t *mine;             /* [T + 1]: this one's */
+    int *counts, *displs;      /* [n_procs] */
+};
+
+static void comm_release(struct rv__comm *c)
+{
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) {
+        MPI_Type_free(&c->spike_type);
+        MPI_Comm_free(&c->comm);
+    }
+    rv__free(c->buf);
+    rv__free(c->head);
+    rv__free(c->mine);
+    rv__free(c->counts);
+    rv__free(c->displs);
+    rv__free(c);
+}
+
+void rv__comm_free(rv_sim *sim)
+{
+    if (sim->comm)
+        comm_release(sim->comm);
+    sim->comm = NULL;
+}
+
+rv_status rv_sim_set_mpi(rv_sim *sim, MPI_Comm comm)
+{
+    static const char fn[] = "rv_sim_set_mpi";
+    if (!sim)
+        return RV_ERR_NULL;
+    rv__clear_error(sim);
+    if (sim->n_pops > 0 || sim->n_projs > 0 || sim->n_cs > 0 || sim->running)
+        return rv__fail(sim, RV_ERR_PHASE, "%s: only on a new simulation, before any population, "
+                        "projection or current source is created", fn);
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (!initialized || finalized)
+        return rv__fail(sim, RV_ERR_VALUE, "%s: MPI is %s", fn,
+                        finalized ? "finalised already" : "not initialised (call MPI_Init first)");
+    if (comm == MPI_COMM_NULL)
+        return rv__fail(sim, RV_ERR_VALUE, "%s: comm is MPI_COMM_NULL", fn);
+    int size = 1, rank = 0;
+    MPI_Comm_size(comm, &size);
+    MPI_Comm_rank(comm, &rank);
+    if ((int64_t)size * sim->n_threads > RV__MAX_SHARDS)
+        return rv__fail(sim, RV_ERR_LIMIT, "%s: %d processes x %d threads exceed the limit of %d",
+                        fn, size, sim->n_threads, RV__MAX_SHARDS);
+    struct rv__comm *c = rv__calloc(1, sizeof *c);
+    int ok = c && (c->counts = rv__calloc((size_t)size, sizeof *c->counts))
+             && (c->displs = rv__calloc((size_t)size, sizeof *c->displs));
+    /* every process must agree before any keeps a communicator */
+    int all_ok = 0;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
+    if (!all_ok) {
+        if (c) {
+            rv__free(c->counts);
+            rv__free(c->displs);
+            rv__free(c);
+        }
+        return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory (on %s process)", fn,
+                        ok ? "another" : "this");
+    }
+    MPI_Comm_dup(comm, &c->comm);
+    MPI_Type_contiguous((int)sizeof(rv__spike), MPI_BYTE, &c->spike_type);
+    MPI_Type_commit(&c->spike_type);
+    rv__comm_free(sim);
+    sim->comm = c;
+    sim->n_procs = size;
+    sim->proc = rank;
+    sim->n_shards = sim->n_threads * size;
+    sim->prepared = 0;
+    return RV_OK;
+}
+
+rv_status rv__comm_agree(rv_sim *sim, rv_status st)
+{
+    if (!sim->comm)
+        return st;
+    struct rv__comm *c = sim->comm;
+    int mine = st != RV_OK ? sim->proc : sim->n_procs, first = sim->n_procs;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, c->comm);
+    if (first == sim->n_procs)
+        return RV_OK;
+    struct {
+        int status;
+        char msg[sizeof sim->errmsg];
+    } what = {(int)st, ""};
+    if (sim->proc == first)
+        memcpy(what.msg, sim->errmsg, sizeof what.msg);
+    MPI_Bcast(&what, (int)sizeof what, MPI_BYTE, first, c->comm);
+    if (sim->proc != first) {
+        what.msg[sizeof what.msg - 1] = '\0';
+        snprintf(sim->errmsg, sizeof sim->errmsg, "process %d: %s", first, what.msg);
+    }
+    return (rv_status)what.status;
+}
+
+void rv__comm_max(rv_sim *sim, int64_t *v, int n)
+{
+    if (sim->comm)
+        MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, MPI_MAX, sim->comm->comm);
+}
+
+/* The buffer for `total` spikes; every process calls it with the same total
+ * and capacity, so they grow together and agree whether all could. */
+static int reserve(struct rv__comm *c, int64_t total)
+{
+    if (total <= c->cap)
+        return 0;
+    int64_t cap = c->cap > 0 ? c->cap : 1024;
+    while (cap < total)
+        cap *= 2;
+    rv__spike *buf = rv__realloc_array(c->buf, (size_t)cap, sizeof *buf);
+    if (buf)
+        c->buf = buf;
+    int ok = buf != NULL, all_ok = 0;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, c->comm);
+    if (!all_ok)
+        return 1;
+    c->cap = cap;
+    return 0;
+}
+
+rv_status rv__comm_prepare(rv_sim *sim)
+{
+    struct rv__comm *c = sim->comm;
+    if (!c)
+        return RV_OK;
+    int64_t t[2] = {sim->n_threads, -(int64_t)sim->n_threads};
+    rv__comm_max(sim, t, 2);
+    if (t[0] != -t[1])
+        return rv__fail(sim, RV_ERR_VALUE, "rv_sim_run_until: the processes use different "
+                        "numbers of threads (%lld to %lld); every process must use the same",
+                        (long long)-t[1], (long long)t[0]);
+    rv_status st = RV_OK;
+    if (c->threads != sim->n_threads) {
+        size_t P = (size_t)sim->n_procs, width = (size_t)sim->n_threads + 1;
+        int64_t *head = rv__realloc_array(c->head, P * width, sizeof *head);
+        if (head)
+            c->head = head;
+        int64_t *mine = rv__realloc_array(c->mine, width, sizeof *mine);
+        if (mine)
+            c->mine = mine;
+        if (head && mine)
+            c->threads = sim->n_threads;
+        else
+            st = rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
+    }
+    return rv__comm_agree(sim, st);
+}
+
+int rv__comm_exchange(rv_sim *sim, int failed)
+{
+    struct rv__comm *c = sim->comm;
+    if (!c)
+        return failed;
+    int P = sim->n_procs, S = sim->n_shards, T = c->threads, lo = rv__shards_lo(sim, S);
+    int64_t width = T + 1;
+    for (int k = 0; k < T; k++)
+        c->mine[k] = sim->shards[lo + k].n_spikes;
+    c->mine[T] = failed;
+    MPI_Allgather(c->mine, (int)width, MPI_INT64_T, c->head, (int)width, MPI_INT64_T, c->comm);
+    int64_t total = 0;
+    int any_failed = 0;
+    for (int r = 0; r < P; r++) {
+        int64_t n = 0;
+        for (int k = 0; k < T; k++)
+            n += c->head[r * width + k];
+        any_failed |= c->head[r * width + T] != 0;
+        c->counts[r] = n < INT_MAX ? (int)n : INT_MAX;
+        c->displs[r] = total < INT_MAX ? (int)total : INT_MAX;
+        total += n;
+    }
+    if (any_failed || total >= INT_MAX || reserve(c, total))
+        return 1;
+    rv__spike *at = c->buf + c->displs[sim->proc];
+    for (int k = 0; k < T; k++) {
+        const rv__shard *sh = &sim->shards[lo + k];
+        memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
+        at += sh->n_spikes;
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, c->buf, c->counts, c->displs,
+                   c->spike_type, c->comm);
+    for (int r = 0; r < P; r++) {
+        if (r == sim->proc)
+            continue;
+        const rv__spike *from = c->buf + c->displs[r];
+        for (int k = 0; k < T; k++) {
+            rv__shard *sh = &sim->shards[(int)((int64_t)S * r / P) + k];
+            sh->in = from;
+            sh->n_in = c->head[r * width + k];
+            from += sh->n_in;
+        }
+    }
+    return 0;
+}
