@@ -4,6 +4,7 @@ through PyNN, on Ranvier by default.
 
     python examples/vogels_abbott.py [--benchmark COBA|CUBA] [--simulator ranvier]
                                      [--plot FILE | --no-plot]
+    mpirun -np 2 python examples/vogels_abbott.py     # distributed (README: MPI)
 
 Follows PyNN's examples/VAbenchmarks.py (see docs BENCHMARKS.md section 1):
 3200 excitatory and 800 inhibitory integrate-and-fire neurons (IF_cond_exp
@@ -140,9 +141,12 @@ def main(argv=None):
 
     sim = importlib.import_module("pyNN.%s" % args.simulator)
     result = build_and_run(sim, args.benchmark)
+    if sim.rank() != 0:   # under mpirun, one process reports (the data are gathered there)
+        return 0
 
-    print("Vogels-Abbott %s network on %s: %d E + %d I neurons, %d synapses, %g ms"
-          % (args.benchmark, args.simulator, N_EXC, N_INH, result["n_synapses"], TSTOP))
+    print("Vogels-Abbott %s network on %s: %d E + %d I neurons, %d synapses, %g ms%s"
+          % (args.benchmark, args.simulator, N_EXC, N_INH, result["n_synapses"], TSTOP,
+             "" if sim.num_processes() == 1 else ", %d processes" % sim.num_processes()))
     print("Excitatory rate : %.2f Hz" % result["rate_exc"])
     print("Inhibitory rate : %.2f Hz" % result["rate_inh"])
     print("Build time      : %.3f s" % result["build_time"])

@@ -19,7 +19,8 @@
  *     memory, a diverging neuron) fails the call on every process, with
  *     that process's message;
  *   - reads of neurons another process holds give NaN (parameters, state,
- *     recorded signals) or 0 (spike counts); recorded spikes are this
+ *     recorded signals), 0 (spike counts) or an empty list (spike times,
+ *     array parameters); recorded spikes are this
  *     process's neurons'; writes to them are ignored here (the process
  *     holding them makes the same call);
  *   - reads of connections (rv_proj_get_*) give the connections onto this

@@ -12,9 +12,13 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ranvier/ranvier.h"
+#ifdef RANVIER_HAVE_MPI
+#include "ranvier/ranvier_mpi.h"
+#endif
 
 static PyObject *KernelError;
 
@@ -165,19 +169,43 @@ static PyObject *Sim_set_threads(SimObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* set_mpi(address): shares the simulation over the processes of the MPI
+ * communicator stored at `address` (mpi4py: MPI._addressof(comm)). */
+static PyObject *Sim_set_mpi(SimObject *self, PyObject *args)
+{
+    unsigned long long address;
+    if (check_open(self) || !PyArg_ParseTuple(args, "K", &address))
+        return NULL;
+#ifdef RANVIER_HAVE_MPI
+    if (address == 0) {
+        PyErr_SetString(PyExc_ValueError, "set_mpi: the communicator's address is 0");
+        return NULL;
+    }
+    MPI_Comm comm = *(MPI_Comm *)(uintptr_t)address;
+    CALL(self, rv_sim_set_mpi(self->sim, comm));
+    Py_RETURN_NONE;
+#else
+    PyErr_SetString(PyExc_RuntimeError, "set_mpi: this Ranvier was built without MPI "
+                    "(install Open MPI and reinstall Ranvier: see the README)");
+    return NULL;
+#endif
+}
+
 static PyObject *Sim_info(SimObject *self, PyObject *unused)
 {
     rv_sim_info info;
     if (check_open(self))
         return NULL;
     CALL(self, rv_sim_get_info(self->sim, &info));
-    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i,s:i}", "dt", info.dt,
+    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+                         "dt", info.dt,
                          "min_delay", info.min_delay, "max_delay", info.max_delay, "t", info.t,
                          "step", (long long)info.step, "seed", (unsigned long long)info.seed,
                          "n_neurons", (long long)info.n_neurons, "n_populations",
                          (int)info.n_populations, "n_projections", (int)info.n_projections,
                          "n_current_sources", (int)info.n_current_sources, "running",
-                         info.running, "threads", info.n_threads);
+                         info.running, "threads", info.n_threads, "processes",
+                         info.n_processes, "rank", info.rank);
 }
 
 static PyObject *Sim_run_until(SimObject *self, PyObject *args)
@@ -1060,6 +1088,7 @@ static PyMethodDef Sim_methods[] = {
     {"set_timing", (PyCFunction)Sim_set_timing, METH_VARARGS, "set_timing(dt, min_delay, max_delay)"},
     {"set_seed", (PyCFunction)Sim_set_seed, METH_VARARGS, "set_seed(seed)"},
     {"set_threads", (PyCFunction)Sim_set_threads, METH_VARARGS, "set_threads(n)"},
+    {"set_mpi", (PyCFunction)Sim_set_mpi, METH_VARARGS, "set_mpi(address of an MPI_Comm)"},
     {"info", (PyCFunction)Sim_info, METH_NOARGS, "info() -> dict"},
     {"run_until", (PyCFunction)Sim_run_until, METH_VARARGS, "run_until(t_ms)"},
     {"reset", (PyCFunction)Sim_reset, METH_NOARGS, "reset()"},
@@ -1138,7 +1167,13 @@ PyMODINIT_FUNC PyInit__core(void)
     if (PyModule_AddObject(m, "Sim", (PyObject *)&SimType) < 0
         || PyModule_AddObject(m, "KernelError", KernelError) < 0
         || PyModule_AddStringConstant(m, "version", rv_version()) < 0
-        || PyModule_AddIntConstant(m, "MAX_DELAY_STEPS", RV_MAX_DELAY_STEPS) < 0) {
+        || PyModule_AddIntConstant(m, "MAX_DELAY_STEPS", RV_MAX_DELAY_STEPS) < 0
+#ifdef RANVIER_HAVE_MPI
+        || PyModule_AddIntConstant(m, "HAVE_MPI", 1) < 0
+#else
+        || PyModule_AddIntConstant(m, "HAVE_MPI", 0) < 0
+#endif
+        ) {
         Py_DECREF(m);
         return NULL;
     }

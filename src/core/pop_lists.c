@@ -193,7 +193,12 @@ static rv_status get_list(rv_sim *sim, const char *fn, int32_t pop, const char *
     if (index < 0 || index >= p->n)
         return rv__fail(sim, RV_ERR_INDEX, "%s: index %lld is outside population of size %lld",
                         fn, (long long)index, (long long)p->n);
-    const rv__pop_block *b = &p->blocks[rv__block_of(p, index)];
+    int blk = rv__local_block_of(p, index);
+    if (blk < 0) {   /* another process's neuron (MPI): an empty list here */
+        *n_out = 0;
+        return RV_OK;
+    }
+    const rv__pop_block *b = &p->blocks[blk];
     rv__lists l = lists_in(b, k);
     int64_t i = index - b->lo, len = l.off[i + 1] - l.off[i];
     for (int64_t j = 0; j < len && j < cap; j++)

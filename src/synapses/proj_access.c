@@ -192,6 +192,10 @@ rv_status rv_proj_size(rv_sim *sim, int32_t proj, int64_t *n_out)
         return st;
     if (!n_out)
         return rv__fail(sim, RV_ERR_NULL, "rv_proj_size: n_out is NULL");
+    /* under MPI the tail also holds connections onto other processes'
+       neurons, which compaction drops */
+    if (sim->n_procs > 1 && (st = rv__proj_compact(sim, p)))
+        return st;
     *n_out = p->n_rows + p->pend.n;
     return RV_OK;
 }

@@ -135,11 +135,16 @@ def _handler(cls):
 
 
 def _plain_projection(projection, connector):
-    """The setting every handler assumes: serial, non-empty, standard synapses."""
-    return (projection._simulator.state.num_processes == 1
+    """The setting every handler assumes: non-empty, standard synapses.
+    Under MPI a plan makes every connection, as on one process, and the
+    kernel keeps those onto this process's cells: PyNN's own algorithm
+    makes the same ones there, drawing for every cell with a parallel-safe
+    NumpyRNG (the default) and keeping the local ones."""
+    rng = getattr(connector, "rng", None)
+    return ((projection._simulator.state.num_processes == 1
+             or getattr(rng, "parallel_safe", True))
             and projection.pre.size > 0 and projection.post.size > 0
             and max(projection.shape) <= 2 ** 32   # indices fit uint32
-            and bool(np.all(projection.post._mask_local))
             and isinstance(projection.synapse_type, StandardSynapseType)
             and getattr(connector, "location_selector", None) is None
             # a connector's own RNG, where it has one, must be a NumpyRNG

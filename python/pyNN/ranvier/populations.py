@@ -49,18 +49,21 @@ class RanvierPopulationMixin:
                 if isinstance(kind, type) and issubclass(kind, ArrayParameter)}
 
     def _get_native_parameters(self, *names):
+        """The values of this process's cells (PyNN: local_size of them)."""
         handle, idx = self._kernel_target()
-        n = self.size
+        local = None if state().num_processes == 1 else self._mask_local
         values = {}
         lists = self._list_parameters()
         for name in names:
             if name in lists:
-                values[name] = self._get_lists(handle, idx, name)
-                continue
-            out = np.empty(n)
-            self._kernel_call(state().kernel.pop_get_param, handle, name, idx, out)
-            values[name] = simplify(out)
-        return ParameterSpace(values, shape=(n,))
+                out = self._get_lists(handle, idx, name)
+            else:
+                out = np.empty(self.size)
+                self._kernel_call(state().kernel.pop_get_param, handle, name, idx, out)
+            if local is not None:
+                out = out[local]
+            values[name] = out if name in lists else simplify(out)
+        return ParameterSpace(values, shape=(self.local_size,))
 
     def _set_parameters(self, parameter_space):
         """Pushes native parameters to the kernel; if one is rejected, the
@@ -206,7 +209,9 @@ class Population(RanvierPopulationMixin, common.Population):
             self._handle = self._kernel_call(kernel.pop_create, model, int(self.size))
         _, _, first_gid = kernel.pop_info(self._handle)
         self.all_cells = simulator.make_ids(self, first_gid + simulator.ID_OFFSET, self.size)
-        self._mask_local = np.ones((self.size,), bool)
+        lo, hi = simulator.local_range(self.size)
+        self._mask_local = np.zeros((self.size,), bool)
+        self._mask_local[lo:hi] = True
         parameter_space = celltype.native_parameters
         parameter_space.shape = (self.size,)
         self._set_parameters(parameter_space)

@@ -14,6 +14,8 @@ from pyNN import common, errors
 
 from ranvier import _core
 
+from . import mpi
+
 name = "Ranvier"
 
 # Kernel gids start at 0; PyNN IDs start at 1, like NEST's node ids, so
@@ -64,6 +66,13 @@ def translate_error(err, kind=None):
     if cls is errors.NonExistentParameterError:
         return errors.NonExistentParameterError(message, "", [])
     return cls(message)
+
+
+def local_range(n):
+    """This process's share [lo, hi) of a Population of n (all of it
+    without MPI; see mpi.py)."""
+    r, p = state.mpi_rank, state.num_processes
+    return n * r // p, n * (r + 1) // p
 
 
 class State(common.control.BaseState):
@@ -171,6 +180,14 @@ class State(common.control.BaseState):
         if self.kernel is not None:
             self.kernel.close()
         self.kernel = _core.Sim()
+        comm = mpi.world()
+        if comm is not None:
+            try:
+                self.kernel.set_mpi(mpi.address_of(comm))
+            except _core.KernelError as err:
+                raise translate_error(err)
+            mpi.abort_on_uncaught_exception(comm)
+            self.num_processes, self.mpi_rank = comm.Get_size(), comm.Get_rank()
         self.recorders = set([])
         self.write_on_end = []
         self.populations = []
