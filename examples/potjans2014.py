@@ -4,6 +4,7 @@ Ranvier by default.
 
     python examples/potjans2014.py [--scale 0.1] [--k-scale S] [--input poisson|DC]
                                    [--simulator ranvier] [--threads 2] [--tstop 1000]
+    mpirun -np 2 python examples/potjans2014.py ...      # distributed (README: MPI)
 
 77,169 IF_curr_exp neurons in eight populations (layers 2/3, 4, 5 and 6,
 excitatory and inhibitory) at full scale, connected population to
@@ -224,16 +225,22 @@ def main(argv=None):
     sim.run(args.tstop)
     sim_time = time.perf_counter() - t0
 
+    # gathered on rank 0 under mpirun (every process takes part)
+    rates = {name: pop.mean_spike_count() * 1000.0 / args.tstop
+             for name, pop in populations.items()}
+    sim.end()
+    if sim.rank() != 0:
+        return 0
     print("Potjans-Diesmann microcircuit on %s: N_scaling %g, K_scaling %g, %s background, "
-          "%d threads" % (args.simulator, args.scale, k_scale, args.input, args.threads))
+          "%d threads%s" % (args.simulator, args.scale, k_scale, args.input, args.threads,
+                            "" if sim.num_processes() == 1
+                            else " x %d processes" % sim.num_processes()))
     print("%d neurons, %d recurrent synapses; build %.2f s, simulation of %g ms %.2f s"
           % (sum(p.size for p in populations.values()), n_synapses, build_time, args.tstop,
              sim_time))
     print("population  rate (Hz)  reference")
-    for name, pop in populations.items():
-        rate = pop.mean_spike_count() * 1000.0 / args.tstop
-        print("%-10s  %9.2f  %9.2f" % (name, rate, REFERENCE_RATES[name]))
-    sim.end()
+    for name in populations:
+        print("%-10s  %9.2f  %9.2f" % (name, rates[name], REFERENCE_RATES[name]))
     return 0
 
 

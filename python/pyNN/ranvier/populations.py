@@ -48,6 +48,26 @@ class RanvierPopulationMixin:
         return {name for name, kind in self.celltype.get_schema().items()
                 if isinstance(kind, type) and issubclass(kind, ArrayParameter)}
 
+    def get(self, parameter_names, gather=False, simplify=True):
+        """As PyNN's get(); under MPI with gather, the values are simplified
+        to one value only once gathered (PyNN's own get() simplifies each
+        process's share first, so that a share whose values happen to be
+        equal -- a single cell -- is not gathered at all)."""
+        if not (gather and state().num_processes > 1 and simplify):
+            return super().get(parameter_names, gather=gather, simplify=simplify)
+        values = super().get(parameter_names, gather=True, simplify=False)
+        if state().mpi_rank != 0:
+            return values
+
+        def simplified(v):
+            v = np.asarray(v)
+            return v.flat[0] if v.ndim == 1 and v.size > 0 and v.dtype != object and np.all(
+                v == v.flat[0]) else v
+
+        if isinstance(parameter_names, str):
+            return simplified(values)
+        return [simplified(v) for v in values]
+
     def _get_native_parameters(self, *names):
         """The values of this process's cells (PyNN: local_size of them)."""
         handle, idx = self._kernel_target()
@@ -62,7 +82,7 @@ class RanvierPopulationMixin:
                 self._kernel_call(state().kernel.pop_get_param, handle, name, idx, out)
             if local is not None:
                 out = out[local]
-            values[name] = out if name in lists else simplify(out)
+            values[name] = out if name in lists or out.size == 0 else simplify(out)
         return ParameterSpace(values, shape=(self.local_size,))
 
     def _set_parameters(self, parameter_space):
@@ -219,6 +239,15 @@ class Population(RanvierPopulationMixin, common.Population):
 
     def _kernel_target(self):
         return self._handle, None
+
+    def id_to_index(self, id):
+        """As PyNN's, and an empty array for no IDs: under MPI, the
+        recorded cells of a process that holds none (PyNN's own version
+        fails on the empty array, a process of a Population smaller than
+        the number of processes)."""
+        if isinstance(id, (np.ndarray, list, tuple)) and len(id) == 0:
+            return np.zeros(0, dtype=int)
+        return super().id_to_index(id)
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)

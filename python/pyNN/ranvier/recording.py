@@ -20,6 +20,8 @@ class Recorder(recording.Recorder):
         return self.population._handle
 
     def _indices(self, ids):
+        if len(ids) == 0:   # e.g. a process that holds none of the recorded cells
+            return np.zeros(0, dtype=np.int64)
         ids = np.fromiter((int(i) for i in ids), dtype=np.int64, count=len(ids))
         return np.ascontiguousarray(self.population.id_to_index(ids), dtype=np.int64)
 
