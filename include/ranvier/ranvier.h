@@ -119,6 +119,9 @@ typedef struct rv_sim_info {
     int n_threads;        /* of this process */
     int n_processes;      /* MPI processes sharing the simulation (ranvier_mpi.h), else 1 */
     int rank;             /* this process's rank among them, else 0 */
+    double exchange_s;    /* wall time this process spent exchanging spikes with the others
+                             (MPI collectives and copies) since creation; 0 without MPI */
+    int64_t exchanged;    /* spike records it received from the others since creation */
 } rv_sim_info;
 
 rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out);

@@ -197,7 +197,7 @@ static PyObject *Sim_info(SimObject *self, PyObject *unused)
     if (check_open(self))
         return NULL;
     CALL(self, rv_sim_get_info(self->sim, &info));
-    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:L,s:K,s:L,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:d,s:L}",
                          "dt", info.dt,
                          "min_delay", info.min_delay, "max_delay", info.max_delay, "t", info.t,
                          "step", (long long)info.step, "seed", (unsigned long long)info.seed,
@@ -205,7 +205,8 @@ static PyObject *Sim_info(SimObject *self, PyObject *unused)
                          (int)info.n_populations, "n_projections", (int)info.n_projections,
                          "n_current_sources", (int)info.n_current_sources, "running",
                          info.running, "threads", info.n_threads, "processes",
-                         info.n_processes, "rank", info.rank);
+                         info.n_processes, "rank", info.rank, "exchange_s", info.exchange_s,
+                         "exchanged", (long long)info.exchanged);
 }
 
 static PyObject *Sim_run_until(SimObject *self, PyObject *args)

@@ -36,6 +36,9 @@ rv_status rv__comm_prepare(rv_sim *sim);
  */
 int rv__comm_exchange(rv_sim *sim, int failed);
 
+/* What the exchanges cost this process so far (rv_sim_info). */
+void rv__comm_stats(const rv_sim *sim, double *seconds, int64_t *received);
+
 void rv__comm_free(rv_sim *sim);
 
 #endif

@@ -34,6 +34,8 @@ struct rv__comm {
     int64_t *head;             /* [n_procs x (T + 1)]: every process's header */
     int64_t *mine;             /* [T + 1]: this one's */
     int *counts, *displs;      /* [n_procs] */
+    double seconds;            /* in rv__comm_exchange, since creation */
+    int64_t received;          /* records from other processes, since creation */
 };
 
 static void comm_release(struct rv__comm *c)
@@ -186,11 +188,28 @@ rv_status rv__comm_prepare(rv_sim *sim)
     return rv__comm_agree(sim, st);
 }
 
+void rv__comm_stats(const rv_sim *sim, double *seconds, int64_t *received)
+{
+    *seconds = sim->comm ? sim->comm->seconds : 0.0;
+    *received = sim->comm ? sim->comm->received : 0;
+}
+
+static int exchange(rv_sim *sim, int failed);
+
 int rv__comm_exchange(rv_sim *sim, int failed)
 {
     struct rv__comm *c = sim->comm;
     if (!c)
         return failed;
+    double t0 = MPI_Wtime();
+    int any = exchange(sim, failed);
+    c->seconds += MPI_Wtime() - t0;
+    return any;
+}
+
+static int exchange(rv_sim *sim, int failed)
+{
+    struct rv__comm *c = sim->comm;
     int P = sim->n_procs, S = sim->n_shards, T = c->threads, lo = rv__shards_lo(sim, S);
     int64_t width = T + 1;
     for (int k = 0; k < T; k++)
@@ -210,23 +229,30 @@ int rv__comm_exchange(rv_sim *sim, int failed)
     }
     if (any_failed || total >= INT_MAX || reserve(c, total))
         return 1;
-    rv__spike *at = c->buf + c->displs[sim->proc];
-    for (int k = 0; k < T; k++) {
-        const rv__shard *sh = &sim->shards[lo + k];
-        memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
-        at += sh->n_spikes;
+    /* Every process read the same header, so all skip the collective of a
+       silent slice together (and the buffer may not exist yet). */
+    if (total > 0) {
+        rv__spike *at = c->buf + c->displs[sim->proc];
+        for (int k = 0; k < T; k++) {
+            const rv__shard *sh = &sim->shards[lo + k];
+            if (sh->n_spikes > 0)
+                memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
+            at += sh->n_spikes;
+        }
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, c->buf, c->counts, c->displs,
+                       c->spike_type, c->comm);
+        c->received += total - c->counts[sim->proc];
     }
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, c->buf, c->counts, c->displs,
-                   c->spike_type, c->comm);
     for (int r = 0; r < P; r++) {
         if (r == sim->proc)
             continue;
-        const rv__spike *from = c->buf + c->displs[r];
+        const rv__spike *from = total > 0 ? c->buf + c->displs[r] : NULL;
         for (int k = 0; k < T; k++) {
             rv__shard *sh = &sim->shards[(int)((int64_t)S * r / P) + k];
             sh->in = from;
             sh->n_in = c->head[r * width + k];
-            from += sh->n_in;
+            if (sh->n_in > 0)
+                from += sh->n_in;
         }
     }
     return 0;

@@ -164,6 +164,7 @@ rv_status rv_sim_get_info(rv_sim *sim, rv_sim_info *out)
     out->n_threads = sim->n_threads;
     out->n_processes = sim->n_procs;
     out->rank = sim->proc;
+    rv__comm_stats(sim, &out->exchange_s, &out->exchanged);
     return RV_OK;
 }
 
