@@ -28,12 +28,16 @@ void rv__comm_max(rv_sim *sim, int64_t *v, int n);
 rv_status rv__comm_prepare(rv_sim *sim);
 
 /*
- * The exchange of a slice: makes every process's spike lists visible to
- * all.  failed says whether a shard of this process failed in the slice.
- * Returns 1 if any process failed (or the exchange ran out of memory: then
- * on every process), and then nothing is exchanged; else 0, and the lists
- * of other processes' shards are in their shards' `in` / `n_in`.
+ * The exchange of a slice: every process's spike lists, concatenated in
+ * shard order, into sim->arrivals (buf[0], n) on every process.  failed
+ * says whether a shard of this process failed in the slice.  Returns
+ * RV__EXCHANGED, or, with nothing exchanged, a failure on every process:
+ * RV__EXCHANGE_FAILED if a shard of any process failed (or another
+ * process's arrivals could not grow), RV__EXCHANGE_NOMEM on a process
+ * whose arrivals could not grow, RV__EXCHANGE_LIMIT (on all) if the
+ * slice's spikes exceed MPI's int counts.
  */
+enum { RV__EXCHANGED, RV__EXCHANGE_FAILED, RV__EXCHANGE_NOMEM, RV__EXCHANGE_LIMIT };
 int rv__comm_exchange(rv_sim *sim, int failed);
 
 /* What the exchanges cost this process so far (rv_sim_info). */

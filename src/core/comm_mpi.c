@@ -3,20 +3,19 @@
  * (ranvier_mpi.h).
  *
  * The exchange of a slice takes two collectives: an MPI_Allgather of a
- * header per process -- the spike count of each of its shards and whether
- * it failed -- then an MPI_Allgatherv of the spikes themselves, 12-byte
- * (index, population, step offset) records in each shard's canonical order
- * (step, population, index), into one buffer that every process sizes the
- * same way (to the next power of two of the slice's total), so that the
- * processes know without asking that all of them must grow it (a third,
- * rare collective then agrees that all could).  The cost is O(spikes) per
- * slice plus the collectives' latency, whatever the number of neurons.
- * Allgatherv rather than Alltoallv: the spike records do not say which
- * process has targets of each source, and finding out would cost a table
- * of O(neurons) per process and per projection; with every process
- * receiving every spike the delivery merges them exactly as the shards'
- * lists of one process, which keeps the results independent of the
- * partition.
+ * two-number header per process -- its spike count and whether it failed
+ * -- then an MPI_Allgatherv of the spikes themselves, 12-byte (index,
+ * population, step offset) records, each process's shards' lists in shard
+ * order, into the arrivals buffer (delivery/arrivals.c), which every
+ * process grows at the same slices (when the total passes the capacity
+ * they agreed on; a third, rare collective then agrees that all could).
+ * The cost is O(spikes) per slice plus the collectives' latency, whatever
+ * the number of neurons or threads.  Allgatherv rather than Alltoallv: the
+ * spike records do not say which process has targets of each source, and
+ * finding out would cost a table of O(neurons) per process and per
+ * projection; with every process receiving every spike, the delivery
+ * orders them exactly as one process's shards' lists, which keeps the
+ * results independent of the partition.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -28,11 +27,8 @@
 struct rv__comm {
     MPI_Comm comm;
     MPI_Datatype spike_type;   /* one rv__spike, as bytes */
-    rv__spike *buf;            /* the slice's spikes of every process */
-    int64_t cap;               /* the same on every process */
-    int threads;               /* T, every process's (rv__comm_prepare) */
-    int64_t *head;             /* [n_procs x (T + 1)]: every process's header */
-    int64_t *mine;             /* [T + 1]: this one's */
+    int64_t cap;               /* of the arrivals, agreed: the same on every process */
+    int64_t *head;             /* [n_procs x 2]: every process's spike count and failure */
     int *counts, *displs;      /* [n_procs] */
     double seconds;            /* in rv__comm_exchange, since creation */
     int64_t received;          /* records from other processes, since creation */
@@ -46,9 +42,7 @@ static void comm_release(struct rv__comm *c)
         MPI_Type_free(&c->spike_type);
         MPI_Comm_free(&c->comm);
     }
-    rv__free(c->buf);
     rv__free(c->head);
-    rv__free(c->mine);
     rv__free(c->counts);
     rv__free(c->displs);
     rv__free(c);
@@ -86,7 +80,8 @@ rv_status rv_sim_set_mpi(rv_sim *sim, MPI_Comm comm)
                         fn, size, sim->n_threads, RV__MAX_SHARDS);
     struct rv__comm *c = rv__calloc(1, sizeof *c);
     int ok = c && (c->counts = rv__calloc((size_t)size, sizeof *c->counts))
-             && (c->displs = rv__calloc((size_t)size, sizeof *c->displs));
+             && (c->displs = rv__calloc((size_t)size, sizeof *c->displs))
+             && (c->head = rv__calloc(2 * (size_t)size, sizeof *c->head));
     /* every process must agree before any keeps a communicator */
     int all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
@@ -94,6 +89,7 @@ rv_status rv_sim_set_mpi(rv_sim *sim, MPI_Comm comm)
         if (c) {
             rv__free(c->counts);
             rv__free(c->displs);
+            rv__free(c->head);
             rv__free(c);
         }
         return rv__fail(sim, RV_ERR_NOMEM, "%s: out of memory (on %s process)", fn,
@@ -140,24 +136,23 @@ void rv__comm_max(rv_sim *sim, int64_t *v, int n)
         MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, MPI_MAX, sim->comm->comm);
 }
 
-/* The buffer for `total` spikes; every process calls it with the same total
- * and capacity, so they grow together and agree whether all could. */
-static int reserve(struct rv__comm *c, int64_t total)
+/* Room for `total` arrivals; every process calls it with the same total
+ * and capacity, so they grow together and agree whether all could:
+ * RV__EXCHANGED, else RV__EXCHANGE_NOMEM where the memory ran out and
+ * RV__EXCHANGE_FAILED on the others (which take that process's message). */
+static int reserve(rv_sim *sim, struct rv__comm *c, int64_t total)
 {
     if (total <= c->cap)
-        return 0;
+        return RV__EXCHANGED;
     int64_t cap = c->cap > 0 ? c->cap : 1024;
     while (cap < total)
         cap *= 2;
-    rv__spike *buf = rv__realloc_array(c->buf, (size_t)cap, sizeof *buf);
-    if (buf)
-        c->buf = buf;
-    int ok = buf != NULL, all_ok = 0;
+    int ok = !rv__arrivals_reserve(sim, cap), all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, c->comm);
     if (!all_ok)
-        return 1;
+        return ok ? RV__EXCHANGE_FAILED : RV__EXCHANGE_NOMEM;
     c->cap = cap;
-    return 0;
+    return RV__EXCHANGED;
 }
 
 rv_status rv__comm_prepare(rv_sim *sim)
@@ -171,21 +166,7 @@ rv_status rv__comm_prepare(rv_sim *sim)
         return rv__fail(sim, RV_ERR_VALUE, "rv_sim_run_until: the processes use different "
                         "numbers of threads (%lld to %lld); every process must use the same",
                         (long long)-t[1], (long long)t[0]);
-    rv_status st = RV_OK;
-    if (c->threads != sim->n_threads) {
-        size_t P = (size_t)sim->n_procs, width = (size_t)sim->n_threads + 1;
-        int64_t *head = rv__realloc_array(c->head, P * width, sizeof *head);
-        if (head)
-            c->head = head;
-        int64_t *mine = rv__realloc_array(c->mine, width, sizeof *mine);
-        if (mine)
-            c->mine = mine;
-        if (head && mine)
-            c->threads = sim->n_threads;
-        else
-            st = rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory");
-    }
-    return rv__comm_agree(sim, st);
+    return RV_OK;
 }
 
 void rv__comm_stats(const rv_sim *sim, double *seconds, int64_t *received)
@@ -200,7 +181,7 @@ int rv__comm_exchange(rv_sim *sim, int failed)
 {
     struct rv__comm *c = sim->comm;
     if (!c)
-        return failed;
+        return rv__arrivals_local(sim, failed);
     double t0 = MPI_Wtime();
     int any = exchange(sim, failed);
     c->seconds += MPI_Wtime() - t0;
@@ -210,50 +191,34 @@ int rv__comm_exchange(rv_sim *sim, int failed)
 static int exchange(rv_sim *sim, int failed)
 {
     struct rv__comm *c = sim->comm;
-    int P = sim->n_procs, S = sim->n_shards, T = c->threads, lo = rv__shards_lo(sim, S);
-    int64_t width = T + 1;
-    for (int k = 0; k < T; k++)
-        c->mine[k] = sim->shards[lo + k].n_spikes;
-    c->mine[T] = failed;
-    MPI_Allgather(c->mine, (int)width, MPI_INT64_T, c->head, (int)width, MPI_INT64_T, c->comm);
+    int P = sim->n_procs;
+    int64_t mine[2] = {rv__arrivals_local_count(sim), failed};
+    MPI_Allgather(mine, 2, MPI_INT64_T, c->head, 2, MPI_INT64_T, c->comm);
     int64_t total = 0;
     int any_failed = 0;
     for (int r = 0; r < P; r++) {
-        int64_t n = 0;
-        for (int k = 0; k < T; k++)
-            n += c->head[r * width + k];
-        any_failed |= c->head[r * width + T] != 0;
+        int64_t n = c->head[2 * r];
+        any_failed |= c->head[2 * r + 1] != 0;
         c->counts[r] = n < INT_MAX ? (int)n : INT_MAX;
         c->displs[r] = total < INT_MAX ? (int)total : INT_MAX;
         total += n;
     }
-    if (any_failed || total >= INT_MAX || reserve(c, total))
-        return 1;
+    if (any_failed)
+        return RV__EXCHANGE_FAILED;
+    if (total >= INT_MAX)
+        return RV__EXCHANGE_LIMIT;
+    int room = reserve(sim, c, total);
+    if (room != RV__EXCHANGED)
+        return room;
     /* Every process read the same header, so all skip the collective of a
-       silent slice together (and the buffer may not exist yet). */
+       silent slice together (and the buffers may not exist yet). */
     if (total > 0) {
-        rv__spike *at = c->buf + c->displs[sim->proc];
-        for (int k = 0; k < T; k++) {
-            const rv__shard *sh = &sim->shards[lo + k];
-            if (sh->n_spikes > 0)
-                memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
-            at += sh->n_spikes;
-        }
-        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, c->buf, c->counts, c->displs,
+        rv__spike *all = sim->arrivals.buf[0];
+        rv__arrivals_copy_local(sim, all + c->displs[sim->proc]);
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, all, c->counts, c->displs,
                        c->spike_type, c->comm);
         c->received += total - c->counts[sim->proc];
     }
-    for (int r = 0; r < P; r++) {
-        if (r == sim->proc)
-            continue;
-        const rv__spike *from = total > 0 ? c->buf + c->displs[r] : NULL;
-        for (int k = 0; k < T; k++) {
-            rv__shard *sh = &sim->shards[(int)((int64_t)S * r / P) + k];
-            sh->in = from;
-            sh->n_in = c->head[r * width + k];
-            if (sh->n_in > 0)
-                from += sh->n_in;
-        }
-    }
-    return 0;
+    sim->arrivals.n = total;
+    return RV__EXCHANGED;
 }

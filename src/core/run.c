@@ -19,6 +19,7 @@
  * two barriers, and no two threads ever write the same memory.
  */
 #include <float.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -268,20 +269,19 @@ static void shard_step(rv_sim *sim, int s, int64_t step, int64_t slice_start)
 /* ---- the slices -------------------------------------------------------------------- */
 
 /* The serial part between the stages: the clock, the failures, and the
- * spike lists of every shard made visible to the deliveries (other
- * processes' through rv__comm_exchange). */
+ * spikes of every shard of every process (rv__comm_exchange) put in
+ * delivery order. */
 static void exchange(rv_sim *sim, int64_t slice_end)
 {
     sim->step = slice_end;
     int failed = 0;
-    for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++) {
-        rv__shard *sh = &sim->shards[s];
-        failed |= sh->failed;
-        sh->in = sh->spikes;
-        sh->n_in = sh->n_spikes;
-    }
-    if (rv__comm_exchange(sim, failed))
-        sim->run_failed = 1;
+    for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++)
+        failed |= sim->shards[s].failed;
+    int outcome = rv__comm_exchange(sim, failed);
+    if (outcome != RV__EXCHANGED)
+        sim->run_failed = outcome;
+    else
+        rv__arrivals_sort(sim);
 }
 
 /* The slices up to `target`.  Thread t runs this process's shards lo + t,
@@ -400,7 +400,14 @@ rv_status rv_sim_run_until(rv_sim *sim, double t_stop)
         int local = 0;   /* whether this process failed, or only another */
         for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++)
             local |= sim->shards[s].failed;
-        if (!local)
+        if (sim->run_failed == RV__EXCHANGE_NOMEM)
+            st = rv__fail(sim, RV_ERR_NOMEM, "rv_sim_run_until: out of memory for the spikes "
+                          "of a slice; the run stopped at t = %g ms", sim->step * sim->dt);
+        else if (sim->run_failed == RV__EXCHANGE_LIMIT)
+            st = rv__fail(sim, RV_ERR_LIMIT, "rv_sim_run_until: more than %d spikes in one "
+                          "slice, beyond what MPI can exchange; the run stopped at t = %g ms",
+                          INT_MAX - 1, sim->step * sim->dt);
+        else if (!local)   /* another process failed: it tells why (rv__comm_agree) */
             st = RV_OK;
         else if (!(st = fail_neuron(sim)))
             st = rv__fail(sim, RV_ERR_NOMEM,

@@ -46,6 +46,7 @@ void rv_sim_free(rv_sim *sim)
     rv__shards_free(sim);
     rv__free(sim->gen_pre);
     rv__free(sim->gen_post);
+    rv__arrivals_free(sim);
     rv__comm_free(sim);
     rv__free(sim);
 }

@@ -205,9 +205,6 @@ typedef struct rv__shard {
                                    RV__NO_ROW), or NULL where the table is sparse */
     int32_t n_row_of;
     struct rv__route *routes;   /* [max out-degree of a population] delivery scratch */
-    const rv__spike *in;        /* the slice's spikes as delivery reads them: `spikes`, or
-                                   for another process's shard the exchange's copy */
-    int64_t n_in;
     int failed;                 /* ran out of memory, or a neuron failed, during the run */
     rv__fault fault;            /* what update() reported in the current step */
     struct {                    /* the first neuron of the shard that failed in this run */
@@ -219,6 +216,16 @@ typedef struct rv__shard {
     } failure;
 } rv__shard;
 
+/* A slice's spikes of every shard of every process, in delivery order
+ * (delivery/arrivals.c). */
+typedef struct rv__arrivals {
+    rv__spike *buf[2];          /* [cap] each: buf[0] receives the shards' lists in shard
+                                   order; the sort moves them between the two */
+    int64_t cap;
+    int64_t n;                  /* this slice's */
+    const rv__spike *sorted;    /* buf[0] or buf[1], after rv__arrivals_sort */
+} rv__arrivals;
+
 /* ---- the simulation ------------------------------------------------------------ */
 
 struct rv_sim {
@@ -229,7 +236,8 @@ struct rv_sim {
     uint64_t seed;
     int64_t step;
     int running;            /* a run started since creation or reset */
-    int run_failed;         /* the current run ran out of memory */
+    int run_failed;         /* the current run stopped: a shard failed, or the spike
+                               exchange could not take the slice (RV__EXCHANGE_*) */
     int prepared;           /* ring buffers, rows and shard tables are current */
 
     rv__pop **pops;
@@ -253,6 +261,7 @@ struct rv_sim {
     int64_t min_delay_steps; /* slice length */
     int64_t max_delay_steps;
     int64_t ring_len;        /* power of two > max delay + slice */
+    rv__arrivals arrivals;   /* the current slice's spikes, as delivery reads them */
     int plastic;             /* some projection reads post-synaptic spikes */
 
     int64_t *gen_pre, *gen_post; /* rv_rule_generate output */
@@ -347,9 +356,23 @@ void rv__deliver_local(rv_sim *sim, int s, const rv__pop *src, const rv__spike_b
 void rv__free_row_index(rv__shard *sh, int32_t n);
 /* The synaptic updates of shard s that fall due at clock `now`. */
 void rv__run_deferred(rv_sim *sim, int s, int64_t now);
-/* Delivers the spikes of the slice starting at `slice_start` (every
- * shard's list) into the rows of shard s. */
+/* Delivers the slice's arrivals (the slice starts at `slice_start`) into
+ * the rows of shard s. */
 void rv__deliver(rv_sim *sim, int s, int64_t slice_start);
+
+/* A slice's arrivals (delivery/arrivals.c).  Room for n in both buffers
+ * (1 if out of memory, the buffers kept as they were). */
+int rv__arrivals_reserve(rv_sim *sim, int64_t n);
+/* The spikes this process's shards listed in the slice, and a copy of their
+ * lists, in shard order, to `at`. */
+int64_t rv__arrivals_local_count(const rv_sim *sim);
+void rv__arrivals_copy_local(const rv_sim *sim, rv__spike *at);
+/* The exchange of one process (rv__comm_exchange's contract): its own lists
+ * into buf[0]. */
+int rv__arrivals_local(rv_sim *sim, int failed);
+/* Puts the n received spikes in delivery order (arrivals.sorted). */
+void rv__arrivals_sort(rv_sim *sim);
+void rv__arrivals_free(rv_sim *sim);
 void rv__clear_deferred(rv_sim *sim);
 
 /* Dynamic synapses (synapses/prepare.c). */

@@ -414,45 +414,21 @@ void rv__deliver(rv_sim *sim, int s, int64_t slice_start)
 {
     if (sim->plastic)
         rv__run_deferred(sim, s, sim->step);
-    int S = sim->n_shards;
-    int64_t head_store[64];
-    int64_t *head = S <= 64 ? head_store : rv__calloc((size_t)S, sizeof *head);
-    if (!head) {
-        sim->shards[s].failed = 1;
-        return;
-    }
-    for (int q = 0; q < S; q++)
-        head[q] = 0;
-    for (;;) {
-        /* the next (step, population) group: the smallest key at a head */
-        int64_t key = INT64_MAX;
-        for (int q = 0; q < S; q++) {
-            const rv__shard *src = &sim->shards[q];
-            if (head[q] < src->n_in) {
-                const rv__spike *sp = &src->in[head[q]];
-                int64_t k = (int64_t)sp->step_off * (int64_t)INT32_MAX + sp->pop;
-                key = k < key ? k : key;
-            }
-        }
-        if (key == INT64_MAX)
-            break;
-        int32_t step_off = (int32_t)(key / INT32_MAX), pop = (int32_t)(key % INT32_MAX);
+    const rv__spike *a = sim->arrivals.sorted;
+    const int64_t n = sim->arrivals.n;
+    /* one (step, population) group at a time: its routes, then its spikes */
+    for (int64_t i = 0; i < n;) {
+        int32_t step_off = a[i].step_off, pop = a[i].pop;
+        int64_t end = i + 1;
+        while (end < n && a[end].step_off == step_off && a[end].pop == pop)
+            end++;
         int32_t n_routes = make_routes(sim, s, sim->pops[pop]);
         const rv__route *routes = sim->shards[s].routes;
         int64_t step = slice_start + step_off;
-        for (int q = 0; q < S; q++) {
-            const rv__shard *sq = &sim->shards[q];
-            int64_t h = head[q];
-            while (h < sq->n_in && sq->in[h].step_off == step_off && sq->in[h].pop == pop) {
-                if (n_routes > 0)
-                    deliver_spike(sim, s, routes, n_routes, sq->in[h].index, step);
-                h++;
-            }
-            head[q] = h;
-        }
+        for (; n_routes > 0 && i < end; i++)
+            deliver_spike(sim, s, routes, n_routes, a[i].index, step);
+        i = end;
     }
-    if (head != head_store)
-        rv__free(head);
 }
 
 void rv__deliver_local(rv_sim *sim, int s, const rv__pop *src, const rv__spike_buf *f,

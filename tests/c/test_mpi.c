@@ -9,10 +9,12 @@
  * -- must be bit for bit the reference's, and the shares must add up to
  * the whole.  Then a failure on one process (a parameter only it holds,
  * found when the run starts; a neuron that diverges mid-run) must fail the
- * run on every process with that process's message, not hang.
+ * run on every process with that process's message, not hang, and so must
+ * running out of memory on one process.
  */
 #include <mpi.h>
 
+#include "core/internal.h"
 #include "invariance_net.h"
 #include "ranvier/ranvier_mpi.h"
 
@@ -148,6 +150,88 @@ static void test_failure_on_one_process(void)
     rv_sim_free(sim);
 }
 
+/* A small recurrent network, spikes recorded; returns its population. */
+static int32_t oom_net(rv_sim *sim)
+{
+    int32_t pop = pop_new(sim, "IF_curr_exp", 40);
+    int32_t src = pop_new(sim, "SpikeSourcePoisson", 20);
+    set_all(sim, src, "rate", 300.0);
+    rv_rule fp = {.kind = RV_RULE_FIXED_PROBABILITY, .p = 0.3, .stream = 1};
+    rv_param_spec w[2] = {{"weight", RV_DIST_CONSTANT, {2.0}, NULL},
+                          {"delay", RV_DIST_UNIFORM, {0.1, 2.0}, NULL}};
+    int32_t a, b;
+    OK(sim, rv_proj_create(sim, src, pop, "excitatory", "StaticSynapse", &a));
+    OK(sim, rv_proj_connect_rule(sim, a, &fp, NULL, 0, NULL, 0, w, 2));
+    OK(sim, rv_proj_create(sim, pop, pop, "excitatory", "StaticSynapse", &b));
+    OK(sim, rv_proj_connect_rule(sim, b, &fp, NULL, 0, NULL, 0, w, 2));
+    OK(sim, rv_rec_set(sim, pop, "spikes", NULL, 0, 1));
+    return pop;
+}
+
+/* Every process's recorded spikes of pop, summed: count and checksum. */
+static void spike_sums(rv_sim *sim, int32_t pop, double out[2])
+{
+    int64_t n = 0;
+    const uint32_t *idx;
+    const double *t;
+    OK(sim, rv_rec_get_spikes(sim, pop, &n, &idx, &t));
+    double mine[2] = {(double)n, 0.0};
+    for (int64_t k = 0; k < n; k++)
+        mine[1] += t[k] * (idx[k] + 1);
+    MPI_Allreduce(mine, out, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+/* Out of memory on one process during a run: the k-th allocation of the
+ * last process fails, k swept over all its run makes (the spike buffers,
+ * the recorders, the exchange's arrivals).  Every process must return the
+ * same status, RV_OK or RV_ERR_NOMEM -- never hang -- and after a failure,
+ * reset and a new run must give the spikes of a run that never failed. */
+static void test_out_of_memory_on_one_process(void)
+{
+    double ref[2];
+    int64_t allocations = 0;
+    {
+        rv_sim *sim = distributed();
+        int32_t pop = oom_net(sim);
+        int64_t before = rv__allocations();
+        OK(sim, rv_sim_run_until(sim, 30.0));
+        allocations = rv__allocations() - before;
+        spike_sums(sim, pop, ref);
+        rv_sim_free(sim);
+    }
+    MPI_Bcast(&allocations, 1, MPI_INT64_T, size - 1, MPI_COMM_WORLD);
+    CHECK(ref[0] > 50 && allocations > 0);
+    int failed_runs = 0;
+    for (int64_t k = 1; k <= allocations; k++) {
+        rv_sim *sim = distributed();
+        int32_t pop = oom_net(sim);
+        if (rank == size - 1)
+            rv__fail_allocation(k);
+        rv_status st = rv_sim_run_until(sim, 30.0);
+        rv__fail_allocation(0);
+        int lo = (int)st, hi = (int)st;
+        MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        CHECK(lo == hi && (st == RV_OK || st == RV_ERR_NOMEM));
+        if (st == RV_ERR_NOMEM) {
+            failed_runs++;
+            CHECK(rank == size - 1 || strncmp(rv_sim_errmsg(sim), "process ", 8) == 0);
+            OK(sim, rv_sim_reset(sim));
+            OK(sim, rv_sim_run_until(sim, 30.0));
+        }
+        double got[2];
+        spike_sums(sim, pop, got);
+        if (got[0] != ref[0] || got[1] != ref[1]) {
+            if (rank == 0)
+                fprintf(stderr, "k = %lld: %g spikes (%.17g), expected %g (%.17g)\n",
+                        (long long)k, got[0], got[1], ref[0], ref[1]);
+            test_failures++;
+        }
+        rv_sim_free(sim);
+    }
+    CHECK(failed_runs > 0);
+}
+
 static void test_misuse(void)
 {
     rv_sim *sim = NULL;
@@ -170,6 +254,7 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     test_partition_invariance();
     test_failure_on_one_process();
+    test_out_of_memory_on_one_process();
     test_misuse();
     int failures = test_failures, all = 0;
     MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
