@@ -101,6 +101,15 @@ stamp="$VENV/.ranvier-requirements.sha256"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$req_hash" ] \
    || ! "$PY" -c 'import pyNN, neuron, numpy, matplotlib, pytest' >/dev/null 2>&1; then
     say "installing requirements.txt into .venv (the first time takes a few minutes)"
+    # mpi4py first, on its own: its 15 MB MPI.c, compiled with Python's own
+    # flags (-O3 -g), made gcc 12 grow past 20 GB in 15 minutes and fail;
+    # without debug information at -O1 it takes a minute and 0.6 GB.
+    mpi4py_pin="$(grep -o '^mpi4py==[0-9.]*' requirements.txt)"
+    if [ -n "$mpi4py_pin" ] && ! "$PY" -m pip show -q mpi4py >/dev/null 2>&1; then
+        say "building $mpi4py_pin against Debian's Open MPI (about a minute)"
+        CFLAGS="-O1 -g0" "$PY" -m pip install -q --disable-pip-version-check \
+            --no-binary mpi4py "$mpi4py_pin"
+    fi
     "$PY" -m pip install -q --disable-pip-version-check -r requirements.txt
     echo "$req_hash" > "$stamp"
 else
