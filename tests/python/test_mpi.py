@@ -55,14 +55,14 @@ def _env():
     return env
 
 
-def _run(args, processes, cwd, check=True):
+def _run(args, processes, cwd, check=True, timeout=TIMEOUT):
     cmd = [PYTHON] + args
     if processes > 1:
         # as root Open MPI needs --allow-run-as-root; --oversubscribe runs
         # more processes than cores
         cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(processes)] + cmd
     proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=TIMEOUT)
+                          timeout=timeout)
     output = proc.stdout + proc.stderr
     if check:
         assert proc.returncode == 0, "%s exited with %d:\n%s" % (" ".join(cmd), proc.returncode,
@@ -134,6 +134,17 @@ def test_uncaught_exception_on_one_process_ends_the_job(tmp_path):
     assert rc != 0
     assert "[rank 1] RuntimeError: a failure on rank 1 alone" in output
     assert "should not get here" not in output
+
+
+def test_uneven_processes_make_the_same_calls(tmp_path):
+    # rank 0's kernel calls are slower: without agreeing on the length of
+    # the next call the processes ran to different times and hung
+    rc, output = _run([os.path.join(HERE, "failures.py"), "uneven"], 2, str(tmp_path),
+                      timeout=60)
+    lines = sorted(line for line in output.splitlines() if "ran to" in line)
+    assert len(lines) == 2
+    assert lines[0].split(" ran to ")[1] == lines[1].split(" ran to ")[1]
+    assert "ran to 200 ms" in lines[0]
 
 
 def test_vogels_abbott_example_distributed(tmp_path):

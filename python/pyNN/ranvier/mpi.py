@@ -49,6 +49,12 @@ def address_of(comm):
     return MPI._addressof(comm)
 
 
+def max_over_processes(comm, value):
+    """The largest of every process's value (a collective call)."""
+    from mpi4py import MPI
+    return comm.allreduce(value, op=MPI.MAX)
+
+
 _hooked = False
 
 

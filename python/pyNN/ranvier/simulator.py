@@ -160,6 +160,10 @@ class State(common.control.BaseState):
             t0 = time.perf_counter()
             self.kernel.run_until(target)
             elapsed = time.perf_counter() - t0
+            if self.comm is not None:
+                # every process must choose the same next target: each
+                # slice is a collective call
+                elapsed = mpi.max_over_processes(self.comm, elapsed)
             t = self.kernel.info()["t"]
             if elapsed < 0.5 * self._CHUNK_S:
                 steps = min(2 * steps, 1 << 40)
@@ -180,7 +184,7 @@ class State(common.control.BaseState):
         if self.kernel is not None:
             self.kernel.close()
         self.kernel = _core.Sim()
-        comm = mpi.world()
+        self.comm = comm = mpi.world()
         if comm is not None:
             try:
                 self.kernel.set_mpi(mpi.address_of(comm))
