@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: set up the machine (scripts/setup.sh), then
 #   1. the C library and C tests with CMake + ctest          (build/ctest)
-#   2. the same with AddressSanitizer/UBSan (RANVIER_SANITIZE) (build/asan)
-#   3. pytest on tests/python with .venv's python
+#   2. the same built without MPI (RANVIER_MPI=OFF)            (build/nompi)
+#   3. the same with AddressSanitizer/UBSan (RANVIER_SANITIZE) (build/asan)
+#   4. pytest on tests/python with .venv's python
 # Exits non-zero if anything fails.  Extra arguments go to pytest.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +38,7 @@ cmake_ctest() {   # cmake_ctest BUILD_DIR cmake-options...
 }
 
 step "C library and tests (build/ctest)" cmake_ctest build/ctest -DRANVIER_SANITIZE=OFF
+step "C library and tests built without MPI (build/nompi)" cmake_ctest build/nompi -DRANVIER_MPI=OFF
 step "C tests under AddressSanitizer/UBSan (build/asan)" cmake_ctest build/asan -DRANVIER_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step "Python tests (pytest tests/python)" "$ROOT/.venv/bin/python" -m pytest tests/python "$@"
 

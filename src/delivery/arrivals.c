@@ -55,8 +55,9 @@ void rv__arrivals_copy_local(const rv_sim *sim, rv__spike *at)
 {
     for (int s = rv__shards_lo(sim, sim->n_shards); s < rv__shards_hi(sim, sim->n_shards); s++) {
         const rv__shard *sh = &sim->shards[s];
-        if (sh->n_spikes > 0)
-            memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
+        if (sh->n_spikes == 0)
+            continue;   /* `at` may be NULL then: no buffer before the first spike */
+        memcpy(at, sh->spikes, (size_t)sh->n_spikes * sizeof *at);
         at += sh->n_spikes;
     }
 }
