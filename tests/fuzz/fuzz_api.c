@@ -89,6 +89,37 @@ static int64_t tame(int64_t n)
     return n > LEGIT_BIG && n <= (int64_t)UINT32_MAX ? LEGIT_BIG : n;
 }
 
+/* Rates up to 1e9 Hz are legal in the generated spike sources (as in NEST:
+ * a billion spikes a second each, several in one step), so a run of a
+ * population of them is legitimate but may be long: each spike is drawn and
+ * delivered.  A run is shortened to about MAX_INPUT_SPIKES of them. */
+#define MAX_INPUT_SPIKES 1e6
+
+/* The spikes per ms the generated sources fire on average: rate / 1000
+ * summed over their neurons (SpikeSourceGamma's rate is beta / alpha;
+ * SpikeSourceInhGamma's arrays are not read: its rates are bounded by its
+ * bins, which the fuzzer keeps to a few values). */
+static double source_spikes_per_ms(rv_sim *sim, int32_t n_pops)
+{
+    double total = 0.0;
+    for (int32_t k = 0; k < n_pops; k++) {
+        rv_pop_info pi;
+        if (rv_pop_get_info(sim, k, &pi) || pi.size <= 0 || pi.size > LEGIT_BIG)
+            continue;
+        int gamma = strcmp(pi.model, "SpikeSourceGamma") == 0;
+        if (!gamma && strcmp(pi.model, "SpikeSourcePoisson") != 0
+            && strcmp(pi.model, "SpikeSourcePoissonRefractory") != 0)
+            continue;
+        double rate[LEGIT_BIG], alpha[LEGIT_BIG];
+        if (rv_pop_get_param(sim, k, gamma ? "beta" : "rate", NULL, 0, rate)
+            || (gamma && rv_pop_get_param(sim, k, "alpha", NULL, 0, alpha)))
+            continue;
+        for (int64_t i = 0; i < pi.size; i++)
+            total += (gamma ? rate[i] / alpha[i] : rate[i]) / 1000.0;
+    }
+    return total;
+}
+
 /* A count or index: mostly small, sometimes absurd. */
 static int64_t count(reader *r)
 {
@@ -416,6 +447,9 @@ static void op(reader *r, world *w)
         double last = info.t + (MAX_INPUT_STEPS - w->steps_run) * info.dt;
         if (t > last && t / info.dt <= 9e15)
             t = last;
+        double per_ms = source_spikes_per_ms(sim, w->n_pops);
+        if (per_ms * (t - info.t) > MAX_INPUT_SPIKES && t / info.dt <= 9e15)
+            t = info.t + MAX_INPUT_SPIKES / per_ms;
         CALL(sim, rv_sim_run_until(sim, t), "rv_sim_run_until");
         rv_sim_info after;
         if (rv_sim_get_info(sim, &after) == RV_OK && after.t > info.t)
