@@ -73,9 +73,12 @@ def _plastic_network(weight_dependence="MultiplicativeWeightDependence", fractio
 
 @pytest.mark.parametrize("wd", ["MultiplicativeWeightDependence", "AdditiveWeightDependence",
                                 "GutigWeightDependence"])
-def test_neuroml_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
+def test_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
+    """STDP and Tsodyks-Markram (with an initial u) through NeuroML (Ranvier's
+    LEMS types) and SONATA: the same spikes, v and learned weights."""
     pops, prjs = _plastic_network(wd)
     nml = sim.export(str(tmp_path / "p.net.nml"), duration=300.0)
+    sim.export(str(tmp_path / "s"), format="sonata", duration=300.0)
     w0 = _weights(prjs[0])
     sim.run(300.0)
     ref = {p.label: spikes_of(p) for p in pops}
@@ -83,26 +86,30 @@ def test_neuroml_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
     ref_w = [_weights(p) for p in prjs]
     assert all(s[0].size > 10 for s in ref.values())
     assert not np.array_equal(ref_w[0], w0)          # the weights have learned
-    # the files: a LEMS file of components, included by the .nml; the library beside it
+    # the files: a LEMS file of components, named by the .nml; the library beside it
     text = open(nml).read()
     assert "ranvier:synapse_components" in text and "p.synapses.xml" in text
     comps = open(tmp_path / "p.synapses.xml").read()
     assert 'type="stdpExpCondSynapse"' in comps and 'weight_dependence="%s"' % wd in comps
-    assert 'type="tsodyksMarkramAlphaCurrSynapse"' in comps
+    assert 'type="tsodyksMarkramAlphaCurrSynapse"' in comps and 'u_init="0.1"' in comps
     assert (tmp_path / "RanvierSynapses.xml").exists()
+    assert '<Include file="p.synapses.xml"' in open(tmp_path / "LEMS_p.xml").read()
     from neuroml.utils import validate_neuroml2
     validate_neuroml2(nml)
-    built = exchange.load(str(tmp_path / "LEMS_p.xml"))
-    for label in ("stdp", "tm"):
-        assert type(built.projections[label].synapse_type).__name__ == {
-            "stdp": "STDPMechanism", "tm": "TsodyksMarkramSynapse"}[label]
-    assert type(built.projections["stdp"].synapse_type.weight_dependence).__name__ == wd
-    built.run()
-    _same_spikes(ref, built.spikes())
-    got_v = np.asarray(built.populations["curr"].get_data("v").segments[-1].analogsignals[0])
-    assert np.array_equal(ref_v, got_v)
-    for w, label in zip(ref_w, ("stdp", "tm")):
-        assert np.array_equal(w, _weights(built.projections[label])), label
+    for path in (tmp_path / "LEMS_p.xml", tmp_path / "s" / "simulation_config.json"):
+        built = exchange.load(str(path))
+        for label in ("stdp", "tm"):
+            assert type(built.projections[label].synapse_type).__name__ == {
+                "stdp": "STDPMechanism", "tm": "TsodyksMarkramSynapse"}[label]
+        assert type(built.projections["stdp"].synapse_type.weight_dependence).__name__ == wd
+        built.run()
+        _same_spikes(ref, built.spikes())
+        got_v = np.asarray(built.populations["curr"].get_data("v").segments[-1]
+                           .analogsignals[0])
+        assert np.array_equal(ref_v, got_v), path
+        for w, label in zip(ref_w, ("stdp", "tm")):
+            assert np.array_equal(w, _weights(built.projections[label])), (path, label)
+        sim.end()
 
 
 def test_neuroml_refuses_what_its_plastic_synapses_cannot_say(tmp_path):
