@@ -47,7 +47,7 @@ def build(sim, n, seed, plastic=False):
                                                 A_minus=0.012),
             weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=0.008),
             weight=0.004, delay=0.5, dendritic_delay_fraction=0.0)
-        ie = sim.TsodyksMarkramSynapse(U=0.2, tau_rec=200.0, tau_facil=0.0, weight=0.1,
+        ie = sim.TsodyksMarkramSynapse(U=0.2, tau_rec=200.0, tau_facil=0.0, weight=0.8,
                                        delay=0.5)
     for pre, post, syn, rec in ((E, E, ee, "excitatory"), (E, I, exc, "excitatory"),
                                 (I, E, ie, "inhibitory"), (I, I, inh, "inhibitory")):

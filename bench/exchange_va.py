@@ -4,7 +4,9 @@ cells, PyNN's VAbenchmarks), static and with STDP on E->E
 (bench/plastic_network.py's rule, with dendritic_delay_fraction 0 so that
 NeuroML can express it), through SONATA and NeuroML: export, run, import,
 run again, compare spikes and learned weights bit for bit; export, import
-(read + build) and run times, file sizes.  Figures only.
+(read + build) and run times, file sizes; then `ranvier run FILE` on each
+(its wall time, and whether the spikes it writes are the reference's).
+Figures only.
 
     python bench/exchange_va.py [--tstop 1000] [--variants static,plastic]
 """
@@ -12,6 +14,7 @@ run again, compare spikes and learned weights bit for bit; export, import
 import argparse
 import os
 import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +42,22 @@ def stdp_synapse(sim):
         timing_dependence=sim.SpikePairRule(**pn.STDP),
         weight_dependence=sim.AdditiveWeightDependence(w_min=pn.W_MIN, w_max=pn.W_MAX),
         weight=pn.W_EXC, delay=va.DELAY, dendritic_delay_fraction=0.0)
+
+
+def _command_spikes(fmt, folder, label, ref):
+    """Whether the spikes `ranvier run` wrote for a population are ref's (LEMS
+    event files hold seconds: repr(t / 1000) reads back as t / 1000)."""
+    if fmt == "sonata":
+        import h5py
+        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
+            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
+            t = f["spikes/%s/timestamps" % label][()]
+    else:
+        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
+        ids, t = table[:, 0].astype(np.int64), table[:, 1]
+    o = np.lexsort((ids, t))
+    scale = 1.0 if fmt == "sonata" else 1000.0
+    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
 
 
 def main():
@@ -95,6 +114,15 @@ def main():
                      sum(1 for p in path.parent.rglob("*") if p.is_file()), t1 - t0, t2 - t1,
                      t3 - t2, same, np.array_equal(ref_w, w)))
             sim.end()
+            t0 = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run",
+                                     str(run_file), "--quiet"], capture_output=True, text=True)
+            t1 = time.perf_counter()
+            same = result.returncode == 0 and all(
+                _command_spikes(fmt, path.parent, lab, ref[k])
+                for k, lab in (("E", e_label), ("I", i_label)))
+            print("          ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"
+                  % (run_file.name, t1 - t0, result.returncode, same))
     print("files in", root)
     return 0
 
