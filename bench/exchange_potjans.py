@@ -2,7 +2,9 @@
 The Potjans-Diesmann microcircuit (examples/potjans2014.py) through SONATA
 and NeuroML: build in pyNN.ranvier, export to both, run; import each file,
 run again; compare the spikes (bit for bit) and print sizes, export,
-import (read + build) and run times, and rates.  Figures only.
+import (read + build) and run times, and rates; then `ranvier run FILE` on
+each (wall time, and whether the spikes it writes are the reference's).
+Figures only.
 
     python bench/exchange_potjans.py [--scale 0.1] [--tstop 1000] [--input poisson]
                                      [--formats sonata,neuroml]
@@ -11,6 +13,7 @@ import (read + build) and run times, and rates.  Figures only.
 import argparse
 import os
 import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +21,22 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _command_spikes(fmt, folder, label, ref):
+    """Whether the spikes `ranvier run` wrote for a population are ref's (only
+    the recorded cells, which come first; LEMS event files hold seconds)."""
+    if fmt == "sonata":
+        import h5py
+        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
+            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
+            t = f["spikes/%s/timestamps" % label][()]
+    else:
+        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
+        ids, t = table[:, 0].astype(np.int64), table[:, 1]
+    o = np.lexsort((ids, t))
+    scale = 1.0 if fmt == "sonata" else 1000.0
+    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
 
 
 def main():
@@ -81,6 +100,15 @@ def main():
         print("  " + ", ".join("%s %.2f Hz" % (name, got[name][0].size / model.population(
             name).record["spikes"].size / (args.tstop / 1000.0)) for name in pd.POPULATIONS))
         sim.end()
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run",
+                                 str(run_file), "--quiet"], capture_output=True, text=True)
+        t1 = time.perf_counter()
+        same = result.returncode == 0 and all(_command_spikes(fmt, path.parent, k, ref[k])
+                                              for k in ref)
+        ok &= same
+        print("  ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"
+              % (run_file.name, t1 - t0, result.returncode, same))
     print("files in", folder)
     return 0 if ok else 1
 

@@ -96,7 +96,8 @@ def test_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
     assert '<Include file="p.synapses.xml"' in open(tmp_path / "LEMS_p.xml").read()
     from neuroml.utils import validate_neuroml2
     validate_neuroml2(nml)
-    for path in (tmp_path / "LEMS_p.xml", tmp_path / "s" / "simulation_config.json"):
+    for path in (tmp_path / "LEMS_p.xml", tmp_path / "p.net.nml",
+                 tmp_path / "s" / "simulation_config.json"):
         built = exchange.load(str(path))
         for label in ("stdp", "tm"):
             assert type(built.projections[label].synapse_type).__name__ == {

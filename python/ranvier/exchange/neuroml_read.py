@@ -8,12 +8,12 @@ with expCondSynapse / alphaCondSynapse / expCurrSynapse / alphaCurrSynapse
 whose time constant (and reversal potential) is the post-synaptic cell's
 for the excitatory or the inhibitory receptor (in Ranvier, as in PyNN,
 these are cell parameters); connectionWD and connection elements;
-inputLists of pulseGenerator, sineGenerator and compoundInput; the plastic
-synapses of Ranvier's LEMS types (neuroml_plastic.py) in a LEMS file the
-.nml includes.  Populations that Ranvier split on export
-(ranvier:population, ranvier:indices) are joined again, and per-neuron
-initial v (ranvier:v_init) is read back.  Anything else raises ExchangeError naming the file and the
-element.
+inputLists of pulseGenerator, sineGenerator and compoundInput; plastic
+synapses of Ranvier's LEMS types (neuroml_plastic.py) in the LEMS file the
+network's property ranvier:synapse_components names.  Populations that
+Ranvier split on export (ranvier:population, ranvier:indices) are joined
+again, and per-neuron initial v (ranvier:v_init) is read back.  Anything
+else raises ExchangeError naming the file and the element.
 
 :copyright: Copyright the Ranvier developers.
 """
@@ -314,7 +314,8 @@ def _read_projections(model, doc, net, path):
         for s in getattr(doc, attr):
             synapses[s.id] = (shape, cond, s)
     for comp_id, (type_name, attrs) in model.plastic_synapses.items():
-        synapses[comp_id] = _PlasticSynapse.of(comp_id, type_name, attrs)
+        syn = _PlasticSynapse(comp_id, type_name, attrs)
+        synapses[comp_id] = (syn.shape, syn.cond, syn)
     joined = {}   # ranvier projection name -> list of chunks
     order = []
     for proj in net.projections:
@@ -372,6 +373,12 @@ def _read_projections(model, doc, net, path):
         syn_type, parts, native = "StaticSynapse", {}, {}
         if isinstance(syn, _PlasticSynapse):
             from . import neuroml_plastic
+            if "v_reset" in syn.attrs and not np.all(post.parameters["v_reset"][targets]
+                                                     == float(syn.attrs["v_reset"])):
+                _fail(where, "synapse %r has v_reset = %s, the target cells' is %s (the STDP "
+                             "synapse sees their spikes by it)" % (
+                                 syn.id, syn.attrs["v_reset"],
+                                 post.parameters["v_reset"][targets][0]))
             syn_type, parts, native = neuroml_plastic.synapse_of(syn.type_name, syn.attrs, n,
                                                                  where)
         key = props.get("ranvier:projection", proj.id)
@@ -401,19 +408,18 @@ def _read_projections(model, doc, net, path):
 
 class _PlasticSynapse:
     """A plastic synapse component (neuroml_plastic), with what the checks
-    of a static synapse read: id, tau_syn, e_rev and the ranvier: properties."""
+    of a static synapse read: id, tau_syn, e_rev and the ranvier: properties,
+    and its PSC shape."""
 
-    @classmethod
-    def of(cls, comp_id, type_name, attrs):
+    def __init__(self, comp_id, type_name, attrs):
         from . import neuroml_plastic
         psc = neuroml_plastic.library_types()[type_name][1]      # e.g. ExpCondSynapse
-        self = cls()
         self.id, self.type_name, self.attrs = comp_id, type_name, attrs
         self.tau_syn, self.e_rev = attrs.get("tau_syn"), attrs.get("e_rev")
         self.properties = [_Tag("ranvier:%s" % k, attrs[k]) for k in ("receptor", "projection")
                            if k in attrs]
-        shape = "alpha" if psc.startswith("Alpha") else "exp"
-        return shape, "Cond" in psc, self
+        self.shape = "alpha" if psc.startswith("Alpha") else "exp"
+        self.cond = "Cond" in psc
 
 
 class _Tag:

@@ -16,7 +16,8 @@ units); static synapses are expCondSynapse / alphaCondSynapse /
 expCurrSynapse / alphaCurrSynapse with the post-synaptic cell's time
 constant and reversal potential; Tsodyks-Markram and STDP synapses are
 components of Ranvier's LEMS types (neuroml_plastic.py,
-RanvierSynapses.xml) in <base>.synapses.xml, which the .nml includes.
+RanvierSynapses.xml) in <base>.synapses.xml, which the LEMS file includes
+and the network property ranvier:synapse_components names.
 Current sources are pulseGenerator / compoundInput / sineGenerator inputs
 that also carry their exact PyNN parameters as pynn:* properties.  The LEMS
 file LEMS_<name>.xml has the duration, time step and seed, an event output
