@@ -243,3 +243,60 @@ def test_potjans_microcircuit_through_both_formats_by_command(tmp_path):
     net = read_neuroml2_file(str(tmp_path / "n" / "net.net.nml")).networks[0]
     # random v_init, and yet one NeuroML population per Population
     assert len(net.populations) == 2 * len(pd.POPULATIONS)
+
+
+def test_plastic_lems_types_run_in_jlems(tmp_path):
+    """The exported LEMS file with Ranvier's plastic types runs in jNeuroML
+    (jLEMS): the STDP synapse sees every post-synaptic spike of its cell, and
+    with the same (deterministic) input the spike counts and the mean learned
+    weight change are Ranvier's within jLEMS's Euler integration."""
+    import shutil
+    import xml.etree.ElementTree as ET
+    if shutil.which("java") is None or importlib.util.find_spec("pyneuroml") is None:
+        pytest.skip("needs java and pyNeuroML's jNeuroML")
+    import pyneuroml
+    jar = next((pathlib.Path(pyneuroml.__file__).parent / "lib").glob("jNeuroML-*.jar"))
+    rng = np.random.default_rng(3)
+    times = [np.sort(rng.uniform(0.0, 500.0, 25)).round(1) for _ in range(30)]
+    sim.setup(timestep=0.1, min_delay=0.1)
+    drive = sim.Population(30, sim.SpikeSourceArray(spike_times=times), label="drive")
+    cond = sim.Population(2, sim.IF_cond_exp(tau_refrac=1.0), label="cond")
+    curr = sim.Population(2, sim.IF_curr_alpha(tau_syn_E=2.0), label="curr")
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.02,
+                                            A_minus=0.025),
+        weight_dependence=sim.MultiplicativeWeightDependence(w_min=0.0, w_max=0.03),
+        dendritic_delay_fraction=0.0, weight=0.006, delay=1.0)
+    ps = sim.Projection(drive, cond, sim.AllToAllConnector(), stdp, label="stdp")
+    sim.Projection(drive, curr, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
+        U=0.3, tau_rec=300.0, tau_facil=50.0, weight=1.5, delay=1.0), label="tm")
+    cond.record("spikes")
+    curr.record("spikes")
+    sim.export(str(tmp_path / "j.net.nml"), duration=500.0)
+    sim.run(500.0)
+    counts = {p.label: [p.get_spike_counts()[i] for i in p.all_cells] for p in (cond, curr)}
+    w = np.array(ps.get("weight", format="list"))
+    ranvier_change = w[w[:, 1] == 0, 2].mean() - 0.006
+    sim.end()
+    lems = tmp_path / "LEMS_j.xml"
+    tree = ET.parse(str(lems))
+    out = ET.SubElement(tree.getroot().find("Simulation"), "OutputFile", id="w", fileName="w.dat")
+    for k in range(30):     # the synapses onto cond[0] (jLEMS numbers them per component)
+        ET.SubElement(out, "OutputColumn", id="w%d" % k,
+                      quantity="cond/0/IF_cond_exp_cond/synapses:syn_stdp:%d/w" % k)
+    ET.SubElement(out, "OutputColumn", id="seen",
+                  quantity="cond/0/IF_cond_exp_cond/synapses:syn_stdp:0/post_spikes")
+    tree.write(str(lems))
+    result = subprocess.run(["java", "-Xmx1G", "-jar", str(jar), str(lems), "-nogui"],
+                            cwd=str(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "Finished" in result.stdout, result.stdout[-2000:]
+    final = np.loadtxt(str(tmp_path / "w.dat"))[-1, 1:]
+    for label in ("cond", "curr"):
+        ids = np.loadtxt(str(tmp_path / ("%s.spikes" % label)), ndmin=2)[:, 0]
+        got = [int((ids == i).sum()) for i in range(2)]
+        assert all(abs(g - r) <= 0.05 * r for g, r in zip(got, counts[label])), (label, got)
+        if label == "cond":
+            assert final[30] == got[0] > 50          # every post spike seen, once
+    jlems_change = final[:30].mean() - 0.006
+    assert ranvier_change > 0.001                     # the weights have learned
+    assert abs(jlems_change - ranvier_change) < 0.2 * ranvier_change
