@@ -94,8 +94,8 @@ def test_neuroml_round_trip_bit_identical(tmp_path, cell):
         built = exchange.load(f)
         built.run(150.0)
         _same(ref, built)
-        E = built.populations["E"]      # libNeuroML writes locations with 15 digits
-        assert np.allclose(E.positions, positions(E.size), rtol=1e-14, atol=1e-15)
+        E = built.populations["E"]      # locations written exactly (not libNeuroML's 15 decimals)
+        assert np.array_equal(E.positions, positions(E.size))
 
 
 def test_sonata_files_follow_the_format(tmp_path):
