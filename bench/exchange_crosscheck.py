@@ -4,9 +4,13 @@ Cross-check of the NeuroML export: a Vogels-Abbott-like network (IF_cond_exp,
 NeuroML 2 + LEMS, run in Ranvier and, from the exported file alone, in
 jNeuroML (jLEMS, through pyNeuroML).  Prints the mean rates of both and
 Ranvier's rate over several seeds (the spread that two simulators with
-different random streams are to be judged by).  Figures only, no pass/fail.
+different random streams are to be judged by).  With --plastic, E->E is an
+STDP synapse (SpikePairRule, additive, dendritic_delay_fraction 0) and I->E
+a Tsodyks-Markram synapse (RanvierSynapses.xml in jLEMS); the mean E->E
+weight at the end over the synapses onto the first 40 E cells is printed
+for both.  Figures only, no pass/fail.
 
-    python bench/exchange_crosscheck.py [--n 400] [--duration 1000] [--seeds 5]
+    python bench/exchange_crosscheck.py [--n 400] [--duration 1000] [--seeds 5] [--plastic]
 """
 
 import argparse
@@ -18,7 +22,10 @@ import time
 import numpy as np
 
 
-def build(sim, n, seed):
+SAMPLED_POST = 40      # the E cells whose incoming E->E weights are compared
+
+
+def build(sim, n, seed, plastic=False):
     from pyNN.random import NumpyRNG, RandomDistribution
     sim.setup(timestep=0.1, min_delay=0.5, rng_seed=seed)
     rng = NumpyRNG(seed=seed)
@@ -33,8 +40,17 @@ def build(sim, n, seed):
     conn = sim.FixedProbabilityConnector(0.05, rng=rng)
     exc = sim.StaticSynapse(weight=0.004, delay=0.5)
     inh = sim.StaticSynapse(weight=0.051, delay=0.5)
-    for pre, post, syn, rec in ((E, E, exc, "excitatory"), (E, I, exc, "excitatory"),
-                                (I, E, inh, "inhibitory"), (I, I, inh, "inhibitory")):
+    ee, ie = exc, inh
+    if plastic:
+        ee = sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                                A_minus=0.012),
+            weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=0.008),
+            weight=0.004, delay=0.5, dendritic_delay_fraction=0.0)
+        ie = sim.TsodyksMarkramSynapse(U=0.2, tau_rec=200.0, tau_facil=0.0, weight=0.8,
+                                       delay=0.5)
+    for pre, post, syn, rec in ((E, E, ee, "excitatory"), (E, I, exc, "excitatory"),
+                                (I, E, ie, "inhibitory"), (I, I, inh, "inhibitory")):
         sim.Projection(pre, post, conn, syn, receptor_type=rec,
                        label=pre.label + post.label)
     for post in (E, I):
@@ -54,18 +70,25 @@ def main():
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--duration", type=float, default=1000.0)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--plastic", action="store_true")
     args = ap.parse_args()
     import pyNN.ranvier as sim
     folder = tempfile.mkdtemp(prefix="crosscheck-")
     sizes = {"E": args.n * 4 // 5, "I": args.n - args.n * 4 // 5}
     ranvier_rates = []
     for seed in range(1, args.seeds + 1):
-        E, I = build(sim, args.n, seed)
+        E, I = build(sim, args.n, seed, args.plastic)
         if seed == 1:
             nml = sim.export(os.path.join(folder, "va.net.nml"), duration=args.duration)
+            if args.plastic:
+                columns = _weight_columns(folder)
         sim.run(args.duration)
         counts = {p.label: sum(p.get_spike_counts().values()) for p in (E, I)}
         ranvier_rates.append(rates(counts, sizes, args.duration))
+        if seed == 1 and args.plastic:
+            ee = sim.simulator.state.projections[0]
+            conns = np.array(ee.get("weight", format="list"))
+            ranvier_w = conns[conns[:, 1] < SAMPLED_POST, 2]
     print("Ranvier, %d seeds: E %s Hz, I %s Hz" % (
         args.seeds, " ".join("%.2f" % r["E"] for r in ranvier_rates),
         " ".join("%.2f" % r["I"] for r in ranvier_rates)))
@@ -92,7 +115,38 @@ def main():
         print("  %s: Ranvier seed 1 %.2f Hz vs jLEMS %.2f Hz (%+.1f %%)"
               % (pop, ranvier_rates[0][pop], r[pop],
                  100 * (r[pop] - ranvier_rates[0][pop]) / max(ranvier_rates[0][pop], 1e-9)))
+    if args.plastic:
+        last = np.loadtxt(os.path.join(folder, "ee_weights.dat"), ndmin=2)[-1, 1:]
+        print("  E->E weight onto E[0:%d] (%d synapses, from 0.004 uS): Ranvier seed 1 mean "
+              "%.6f uS, jLEMS %.6f uS (%+.2f %%)"
+              % (SAMPLED_POST, ranvier_w.size, ranvier_w.mean(), last.mean(),
+                 100 * (last.mean() - ranvier_w.mean()) / ranvier_w.mean()))
+        assert last.size == ranvier_w.size
     return 0
+
+
+def _weight_columns(folder):
+    """Adds to the exported LEMS file an output of the weight w of every E->E
+    synapse onto E[0:SAMPLED_POST] (jLEMS names a cell's synapses of one
+    component synapses:<id>:<k>, k = 0, 1, ...)."""
+    import xml.etree.ElementTree as ET
+    from neuroml.loaders import read_neuroml2_file
+    net = read_neuroml2_file(os.path.join(folder, "va.net.nml")).networks[0]
+    proj = next(p for p in net.projections if p.id == "EE")
+    per_cell = {}
+    for c in proj.connection_wds:
+        per_cell[c.get_post_cell_id()] = per_cell.get(c.get_post_cell_id(), 0) + 1
+    lems = os.path.join(folder, "LEMS_va.xml")
+    tree = ET.parse(lems)
+    sim_el = tree.getroot().find("Simulation")
+    of = ET.SubElement(sim_el, "OutputFile", id="ee_weights", fileName="ee_weights.dat")
+    comp = next(p.component for p in net.populations if p.id == "E")
+    for j in range(SAMPLED_POST):
+        for k in range(per_cell.get(j, 0)):
+            ET.SubElement(of, "OutputColumn", id="w_%d_%d" % (j, k),
+                          quantity="E/%d/%s/synapses:%s:%d/w" % (j, comp, proj.synapse, k))
+    tree.write(lems)
+    return sum(per_cell.get(j, 0) for j in range(SAMPLED_POST))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """
-The Potjans-Diesmann microcircuit (examples/potjans2014.py) through SONATA:
-build in pyNN.ranvier, export, run; import the files, run again; compare
-the spikes (bit for bit) and print sizes, times and rates.  Figures only.
+The Potjans-Diesmann microcircuit (examples/potjans2014.py) through SONATA
+and NeuroML: build in pyNN.ranvier, export to both, run; import each file,
+run again; compare the spikes (bit for bit) and print sizes, export,
+import (read + build) and run times, and rates; then `ranvier run FILE` on
+each (wall time, and whether the spikes it writes are the reference's).
+Figures only.
 
     python bench/exchange_potjans.py [--scale 0.1] [--tstop 1000] [--input poisson]
+                                     [--formats sonata,neuroml]
 """
 
 import argparse
 import os
 import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,58 +23,94 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+def _command_spikes(fmt, folder, label, ref):
+    """Whether the spikes `ranvier run` wrote for a population are ref's (only
+    the recorded cells, which come first; LEMS event files hold seconds)."""
+    if fmt == "sonata":
+        import h5py
+        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
+            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
+            t = f["spikes/%s/timestamps" % label][()]
+    else:
+        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
+        ids, t = table[:, 0].astype(np.int64), table[:, 1]
+    o = np.lexsort((ids, t))
+    scale = 1.0 if fmt == "sonata" else 1000.0
+    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--tstop", type=float, default=1000.0)
     ap.add_argument("--input", default="poisson")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--formats", default="sonata,neuroml")
     ap.add_argument("--folder", default=None)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "examples"))
     import potjans2014 as pd
     import pyNN.ranvier as sim
     from ranvier import exchange
-    folder = args.folder or tempfile.mkdtemp(prefix="potjans-sonata-")
+    folder = pathlib.Path(args.folder or tempfile.mkdtemp(prefix="potjans-exchange-"))
+    files = {"sonata": folder / "sonata" / "circuit_config.json",
+             "neuroml": folder / "neuroml" / "potjans.net.nml"}
+    files = {k: files[k] for k in args.formats.split(",")}
     sim.setup(timestep=pd.DT, min_delay=pd.MIN_DELAY, threads=args.threads)
     t0 = time.perf_counter()
     pops, projs = pd.build_network(sim, args.scale, args.scale, args.input)
     t1 = time.perf_counter()
-    path = sim.export(os.path.join(folder, "circuit_config.json"), format="sonata",
-                      duration=args.tstop)
-    t2 = time.perf_counter()
-    size = sum(f.stat().st_size for f in pathlib.Path(folder).rglob("*") if f.is_file())
     n_syn = sum(len(p) for p in sim.simulator.state.projections)
-    print("scale %g: %d neurons, %d synapses; build %.1f s, SONATA export %.1f s, %.1f MB"
-          % (args.scale, sum(p.size for p in pops.values()), n_syn, t1 - t0, t2 - t1,
-             size / 1e6))
+    print("scale %g: %d neurons, %d synapses, %g ms; build %.1f s"
+          % (args.scale, sum(p.size for p in pops.values()), n_syn, args.tstop, t1 - t0))
+    export_s = {}
+    for fmt, path in files.items():
+        t0 = time.perf_counter()
+        sim.export(str(path), format=fmt, duration=args.tstop)
+        export_s[fmt] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     sim.run(args.tstop)
-    t3 = time.perf_counter()
+    print("run %.1f s" % (time.perf_counter() - t0))
     ref = {}
     for name, p in pops.items():
         ids, times = p.recorder._get_spiketimes(p.all_cells)
         idx = np.asarray(ids) - int(p.first_id)
         order = np.lexsort((idx, times))
         ref[name] = (idx[order], np.asarray(times)[order])
-    print("run %.1f s" % (t3 - t2))
-    t4 = time.perf_counter()
-    model = exchange.read(os.path.join(folder, "simulation_config.json"))
-    t5 = time.perf_counter()
-    built = exchange.build(model, threads=args.threads)
-    t6 = time.perf_counter()
-    built.run()
-    t7 = time.perf_counter()
-    got = built.spikes()
-    print("import: read %.1f s, build %.1f s, run %.1f s" % (t5 - t4, t6 - t5, t7 - t6))
-    same = all(np.array_equal(ref[k][0], got[k][0]) and np.array_equal(ref[k][1], got[k][1])
-               for k in ref)
-    print("spikes bit-identical after the round trip: %s" % same)
-    for name in pd.POPULATIONS:
-        n = model.population(name).record["spikes"].size
-        print("  %-5s %7.2f Hz (recorded %d cells)"
-              % (name, got[name][0].size / n / (args.tstop / 1000.0), n))
+    sim.end()
+    ok = True
+    for fmt, path in files.items():
+        run_file = path.parent / ("simulation_config.json" if fmt == "sonata"
+                                  else "LEMS_potjans.xml")
+        size = sum(f.stat().st_size for f in path.parent.rglob("*") if f.is_file())
+        t0 = time.perf_counter()
+        model = exchange.read(str(run_file))
+        t1 = time.perf_counter()
+        built = exchange.build(model, threads=args.threads)
+        t2 = time.perf_counter()
+        built.run()
+        t3 = time.perf_counter()
+        got = built.spikes()
+        same = all(np.array_equal(ref[k][0], got[k][0]) and np.array_equal(ref[k][1], got[k][1])
+                   for k in ref)
+        ok &= same
+        print("%-7s export %.1f s, %.1f MB; import: read %.1f s, build %.1f s; run %.1f s; "
+              "spikes bit-identical after the round trip: %s"
+              % (fmt, export_s[fmt], size / 1e6, t1 - t0, t2 - t1, t3 - t2, same))
+        print("  " + ", ".join("%s %.2f Hz" % (name, got[name][0].size / model.population(
+            name).record["spikes"].size / (args.tstop / 1000.0)) for name in pd.POPULATIONS))
+        sim.end()
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run",
+                                 str(run_file), "--quiet"], capture_output=True, text=True)
+        t1 = time.perf_counter()
+        same = result.returncode == 0 and all(_command_spikes(fmt, path.parent, k, ref[k])
+                                              for k in ref)
+        ok &= same
+        print("  ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"
+              % (run_file.name, t1 - t0, result.returncode, same))
     print("files in", folder)
-    return 0 if same else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

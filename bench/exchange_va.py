@@ -1,15 +1,20 @@
 """
 The Vogels-Abbott COBA benchmark network (bench/vogels_abbott.py: 4000
 cells, PyNN's VAbenchmarks), static and with STDP on E->E
-(bench/plastic_network.py's rule), through SONATA and NeuroML: export,
-run, import, run again, compare spikes and learned weights bit for bit.
+(bench/plastic_network.py's rule, with dendritic_delay_fraction 0 so that
+NeuroML can express it), through SONATA and NeuroML: export, run, import,
+run again, compare spikes and learned weights bit for bit; export, import
+(read + build) and run times, file sizes; then `ranvier run FILE` on each
+(its wall time, and whether the spikes it writes are the reference's).
 Figures only.
 
-    python bench/exchange_va.py [--tstop 1000]
+    python bench/exchange_va.py [--tstop 1000] [--variants static,plastic]
 """
 
 import argparse
 import os
+import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,53 +33,96 @@ def spikes(pop):
     return i[o], np.asarray(t)[o]
 
 
+def size_mb(paths):
+    return sum(p.stat().st_size for p in paths if p.is_file()) / 1e6
+
+
+def stdp_synapse(sim):
+    return sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(**pn.STDP),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=pn.W_MIN, w_max=pn.W_MAX),
+        weight=pn.W_EXC, delay=va.DELAY, dendritic_delay_fraction=0.0)
+
+
+def _command_spikes(fmt, folder, label, ref):
+    """Whether the spikes `ranvier run` wrote for a population are ref's (LEMS
+    event files hold seconds: repr(t / 1000) reads back as t / 1000)."""
+    if fmt == "sonata":
+        import h5py
+        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
+            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
+            t = f["spikes/%s/timestamps" % label][()]
+    else:
+        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
+        ids, t = table[:, 0].astype(np.int64), table[:, 1]
+    o = np.lexsort((ids, t))
+    scale = 1.0 if fmt == "sonata" else 1000.0
+    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tstop", type=float, default=1000.0)
+    ap.add_argument("--variants", default="static,plastic")
     args = ap.parse_args()
     import pyNN.ranvier as sim
     from ranvier import exchange
-    root = tempfile.mkdtemp(prefix="va-exchange-")
-    for variant in ("static", "plastic"):
+    root = pathlib.Path(tempfile.mkdtemp(prefix="va-exchange-"))
+    for variant in args.variants.split(","):
         va.setup(sim, "COBA")
         exc, inh, prjs = va.build_network(
-            sim, "COBA", e2e_synapse=pn.stdp_synapse(sim) if variant == "plastic" else None)
-        folder = os.path.join(root, variant)
+            sim, "COBA", e2e_synapse=stdp_synapse(sim) if variant == "plastic" else None)
+        files = {"sonata": root / variant / "sonata" / "circuit_config.json",
+                 "neuroml": root / variant / "neuroml" / "va.net.nml"}
+        export_s = {}
+        for fmt, path in files.items():
+            t0 = time.perf_counter()
+            sim.export(str(path), format=fmt, duration=args.tstop)
+            export_s[fmt] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        sim.export(os.path.join(folder, "circuit_config.json"), format="sonata",
-                   duration=args.tstop)
-        t1 = time.perf_counter()
-        try:
-            sim.export(os.path.join(root, variant + ".net.nml"), duration=args.tstop)
-            nml = "written"
-        except exchange.ExchangeError as err:
-            nml = "refused: " + str(err).split(": ", 1)[1][:110] + "..."
         sim.run(args.tstop)
+        run_s = time.perf_counter() - t0
         ref = {"E": spikes(exc), "I": spikes(inh)}
-        ref_w = np.sort(np.asarray(prjs["e2e"].get("weight", format="list",
-                                                   with_address=False)))
-        t2 = time.perf_counter()
-        built = exchange.load(os.path.join(folder, "simulation_config.json"))
-        t3 = time.perf_counter()
-        built.run()
-        t4 = time.perf_counter()
-        got = built.spikes()
-        pops = [p for p in built.model.populations]
-        e_label, i_label = pops[0].label, pops[1].label
-        same = (np.array_equal(ref["E"][0], got[e_label][0])
-                and np.array_equal(ref["E"][1], got[e_label][1])
-                and np.array_equal(ref["I"][0], got[i_label][0])
-                and np.array_equal(ref["I"][1], got[i_label][1]))
-        e2e = next(p for p in built.projections.values()
-                   if p.pre.label == e_label and p.post.label == e_label)
-        w = np.sort(np.asarray(e2e.get("weight", format="list", with_address=False)))
-        print("%s: %d synapses; SONATA export %.2f s, import %.2f s, run %.2f s; rates E %.2f "
-              "I %.2f Hz; spikes bit-identical: %s; E->E weights identical: %s (mean %.6f uS)"
-              % (variant, sum(len(p) for p in built.projections.values()), t1 - t0, t3 - t2,
-                 t4 - t3, ref["E"][0].size / exc.size / (args.tstop / 1000.0),
-                 ref["I"][0].size / inh.size / (args.tstop / 1000.0), same,
-                 np.array_equal(ref_w, w), w.mean()))
-        print("  NeuroML:", nml)
+        ref_w = np.asarray(prjs["e2e"].get("weight", format="list", with_address=False))
+        n_syn = sum(len(p) for p in prjs.values())
+        print("%s: %d cells, %d synapses, %g ms: run %.2f s; rates E %.2f I %.2f Hz; E->E mean "
+              "weight %.6f uS" % (variant, exc.size + inh.size, n_syn, args.tstop, run_s,
+                                  ref["E"][0].size / exc.size / (args.tstop / 1000.0),
+                                  ref["I"][0].size / inh.size / (args.tstop / 1000.0),
+                                  ref_w.mean()))
+        sim.end()
+        for fmt, path in files.items():
+            run_file = path.parent / ("simulation_config.json" if fmt == "sonata"
+                                      else "LEMS_va.xml")
+            t0 = time.perf_counter()
+            model = exchange.read(str(run_file))
+            t1 = time.perf_counter()
+            built = exchange.build(model)
+            t2 = time.perf_counter()
+            built.run()
+            t3 = time.perf_counter()
+            got = built.spikes()
+            e_label, i_label = model.populations[0].label, model.populations[1].label
+            same = all(np.array_equal(ref[k][j], got[lab][j]) for k, lab in
+                       (("E", e_label), ("I", i_label)) for j in (0, 1))
+            e2e = next(p for p in built.projections.values()
+                       if p.pre.label == e_label and p.post.label == e_label)
+            w = np.asarray(e2e.get("weight", format="list", with_address=False))
+            print("  %-7s export %.2f s, %.1f MB (%d files); import: read %.2f s, build %.2f s; "
+                  "run %.2f s; spikes bit-identical: %s; E->E weights bit-identical: %s"
+                  % (fmt, export_s[fmt], size_mb(path.parent.rglob("*")),
+                     sum(1 for p in path.parent.rglob("*") if p.is_file()), t1 - t0, t2 - t1,
+                     t3 - t2, same, np.array_equal(ref_w, w)))
+            sim.end()
+            t0 = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run",
+                                     str(run_file), "--quiet"], capture_output=True, text=True)
+            t1 = time.perf_counter()
+            same = result.returncode == 0 and all(
+                _command_spikes(fmt, path.parent, lab, ref[k])
+                for k, lab in (("E", e_label), ("I", i_label)))
+            print("          ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"
+                  % (run_file.name, t1 - t0, result.returncode, same))
     print("files in", root)
     return 0
 

@@ -3,11 +3,13 @@
 import numpy as np
 
 
-def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False):
+def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False,
+                  dendritic_delay_fraction=1.0):
     """A Vogels-Abbott-like network (80 % excitatory, 2 % connectivity,
     random initial v), driven by a Poisson population and a spike array,
     with a DC and a step current source.  Records spikes of E and I and v
-    of a few E cells."""
+    of a few E cells.  stdp: E->E plastic, with the given
+    dendritic_delay_fraction (NeuroML can express 0 only)."""
     from pyNN.random import NumpyRNG, RandomDistribution
     sim.setup(timestep=0.1, min_delay=0.2, rng_seed=seed)
     rng = NumpyRNG(seed=seed)
@@ -37,7 +39,7 @@ def vogels_abbott(sim, n=200, seed=7, cell="IF_cond_exp", stdp=False):
             timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
                                                 A_minus=0.012),
             weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2 * w_e),
-            weight=w_e, delay=RandomDistribution("uniform", (0.2, 2.0), rng=rng))
+            dendritic_delay_fraction=dendritic_delay_fraction, weight=w_e, delay=RandomDistribution("uniform", (0.2, 2.0), rng=rng))
     else:
         syn_ee = syn_e
     sim.Projection(E, E, conn, syn_ee, receptor_type="excitatory", label="EE")

@@ -94,8 +94,8 @@ def test_neuroml_round_trip_bit_identical(tmp_path, cell):
         built = exchange.load(f)
         built.run(150.0)
         _same(ref, built)
-        E = built.populations["E"]      # libNeuroML writes locations with 15 digits
-        assert np.allclose(E.positions, positions(E.size), rtol=1e-14, atol=1e-15)
+        E = built.populations["E"]      # locations written exactly (not libNeuroML's 15 decimals)
+        assert np.array_equal(E.positions, positions(E.size))
 
 
 def test_sonata_files_follow_the_format(tmp_path):
@@ -460,7 +460,7 @@ def test_every_cell_type_round_trips_bit_identical(tmp_path, fmt):
 def test_neuroml_refuses_a_split_that_would_explode(tmp_path, monkeypatch):
     from ranvier.exchange import neuroml_write
     monkeypatch.setattr(neuroml_write, "MAX_PROJECTIONS_PER_PROJECTION", 10)
-    vogels_abbott(sim, n=50)          # random v_init: one NeuroML population per neuron
+    vogels_abbott(sim, n=50)          # I.tau_m random: one NeuroML population per I cell
     with pytest.raises(ExchangeError, match="export to SONATA"):
         sim.export(str(tmp_path / "x.net.nml"), duration=10.0)
     assert os.listdir(tmp_path) == []

@@ -14,6 +14,9 @@ from pyNN.parameters import Sequence
 from . import model as m
 
 
+SYNAPSE_INITIAL = {"TsodyksMarkramSynapse": ("u",)}
+
+
 def _state():
     from pyNN.ranvier import simulator
     return simulator.state
@@ -93,6 +96,9 @@ def _projection(prj, labels):
             components[part] = type(obj).__name__
     native = [n for n in prj.synapse_type.native_parameters.keys()
               if n not in ("weight", "delay")]
+    # initial values of synapse state that the kernel keeps as a column
+    # (PyNN's native_parameters leave them out): Tsodyks-Markram's u
+    native += [n for n in SYNAPSE_INITIAL.get(syn, ()) if n not in native]
     if prj.receptor_type not in ("excitatory", "inhibitory"):
         raise m.ExchangeError("export: projection %r targets receptor %r; only "
                               "'excitatory' and 'inhibitory' can be exchanged"

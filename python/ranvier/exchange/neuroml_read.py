@@ -8,10 +8,12 @@ with expCondSynapse / alphaCondSynapse / expCurrSynapse / alphaCurrSynapse
 whose time constant (and reversal potential) is the post-synaptic cell's
 for the excitatory or the inhibitory receptor (in Ranvier, as in PyNN,
 these are cell parameters); connectionWD and connection elements;
-inputLists of pulseGenerator, sineGenerator and compoundInput.  Populations
-that Ranvier split on export (ranvier:population, ranvier:indices) are
-joined again.  Anything else raises ExchangeError naming the file and the
-element.
+inputLists of pulseGenerator, sineGenerator and compoundInput; plastic
+synapses of Ranvier's LEMS types (neuroml_plastic.py) in the LEMS file the
+network's property ranvier:synapse_components names.  Populations that
+Ranvier split on export (ranvier:population, ranvier:indices) are joined
+again, and per-neuron initial v (ranvier:v_init) is read back.  Anything
+else raises ExchangeError naming the file and the element.
 
 :copyright: Copyright the Ranvier developers.
 """
@@ -194,6 +196,12 @@ def _read_network(path):
     model.max_delay = _num_or_auto(props.get("ranvier:max_delay", "auto"))
     model.nml_map = {}
     groups = {}   # label -> list of (nml population, kind, component, indices)
+    model.plastic_synapses = {}
+    if "ranvier:synapse_components" in props:    # Ranvier's plastic synapses (LEMS)
+        from . import neuroml_plastic
+        comp_file = os.path.join(os.path.dirname(path), props["ranvier:synapse_components"])
+        model.plastic_synapses = neuroml_plastic.read_components(
+            comp_file, "%s: <network id=%r>: ranvier:synapse_components" % (path, net.id))
     for pop in net.populations:
         where = "%s: <population id=%r>" % (path, pop.id)
         if pop.component not in components:
@@ -216,7 +224,14 @@ def _read_network(path):
         if pop.instances and all(i.location is not None for i in pop.instances):
             positions = np.array([[float(i.location.x), float(i.location.y),
                                    float(i.location.z)] for i in pop.instances]).T
-        groups.setdefault(label, []).append((pop.id, kind, comp, indices, positions, where))
+        v_init = None
+        if "ranvier:v_init" in p:      # each instance's own initial v (Ranvier's export)
+            v_init = _floats(p["ranvier:v_init"])
+            if v_init.size != size:
+                _fail(where, "ranvier:v_init lists %d values, the population has %d cells"
+                      % (v_init.size, size))
+        groups.setdefault(label, []).append((pop.id, kind, comp, indices, positions, where,
+                                             v_init))
         model.nml_map[pop.id] = (label, indices)
     for label, parts in groups.items():
         model.populations.append(_join(label, parts))
@@ -250,24 +265,24 @@ def _find_component(doc, comp_id):
 def _join(label, parts):
     """One Population from the NeuroML populations that make it up."""
     import pyNN.ranvier as sim
-    kinds = {kind for _, kind, _, _, _, _ in parts}
+    kinds = {part[1] for part in parts}
     if len(kinds) != 1:
         _fail(parts[0][5], "population %r is split into several cell types (%s)"
               % (label, ", ".join(sorted(kinds))))
     kind = kinds.pop()
-    n = sum(ind.size for _, _, _, ind, _, _ in parts)
-    allidx = np.sort(np.concatenate([ind for _, _, _, ind, _, _ in parts]))
+    n = sum(part[3].size for part in parts)
+    allidx = np.sort(np.concatenate([part[3] for part in parts]))
     if not np.array_equal(allidx, np.arange(n)):
         _fail(parts[0][5], "the parts of population %r do not cover 0..%d once" % (label, n - 1))
     celltype = getattr(sim, kind)
     params, init = {}, {}
-    positions = np.zeros((3, n)) if all(pos is not None for *_, pos, _ in parts) else None
+    positions = np.zeros((3, n)) if all(part[4] is not None for part in parts) else None
     if kind == "SpikeSourceArray":
         params["spike_times"] = np.array([None] * n + [None], dtype=object)[:-1]
     else:
         params = {k: np.full(n, float(v)) for k, v in celltype.default_parameters.items()}
         init = {k: np.full(n, float(v)) for k, v in celltype.default_initial_values.items()}
-    for pop_id, _, comp, indices, pos, where in parts:
+    for pop_id, _, comp, indices, pos, where, v_own in parts:
         where = "%s (component %r)" % (where, comp.id)
         if positions is not None:
             positions[:, indices] = pos
@@ -285,7 +300,9 @@ def _join(label, parts):
             if value is None:
                 _fail(where, "parameter %s is missing" % name)
             params[name][indices] = float(value)
-        if comp.v_init is not None:
+        if v_own is not None:
+            init["v"][indices] = v_own
+        elif comp.v_init is not None:
             init["v"][indices] = float(comp.v_init)
     return m.Population(label=label, cell_type=kind, size=n, parameters=params,
                         initial_values=init, positions=positions)
@@ -296,6 +313,9 @@ def _read_projections(model, doc, net, path):
     for attr, (shape, cond) in SYNAPSE_LISTS.items():
         for s in getattr(doc, attr):
             synapses[s.id] = (shape, cond, s)
+    for comp_id, (type_name, attrs) in model.plastic_synapses.items():
+        syn = _PlasticSynapse(comp_id, type_name, attrs)
+        synapses[comp_id] = (syn.shape, syn.cond, syn)
     joined = {}   # ranvier projection name -> list of chunks
     order = []
     for proj in net.projections:
@@ -350,23 +370,61 @@ def _read_projections(model, doc, net, path):
         if cond and not np.all(post.parameters[erev_name][targets] == float(syn.e_rev)):
             _fail(where, "synapse %r has e_rev = %s, the target cells' %s is %s"
                   % (syn.id, syn.e_rev, erev_name, post.parameters[erev_name][targets][0]))
+        syn_type, parts, native = "StaticSynapse", {}, {}
+        if isinstance(syn, _PlasticSynapse):
+            from . import neuroml_plastic
+            if "v_reset" in syn.attrs and not np.all(post.parameters["v_reset"][targets]
+                                                     == float(syn.attrs["v_reset"])):
+                _fail(where, "synapse %r has v_reset = %s, the target cells' is %s (the STDP "
+                             "synapse sees their spikes by it)" % (
+                                 syn.id, syn.attrs["v_reset"],
+                                 post.parameters["v_reset"][targets][0]))
+            syn_type, parts, native = neuroml_plastic.synapse_of(syn.type_name, syn.attrs, n,
+                                                                 where)
         key = props.get("ranvier:projection", proj.id)
         if key not in joined:
             joined[key] = []
             order.append(key)
-        joined[key].append((pre_label, post_label, receptor, ids, pre, post_i, w, d, where))
+        joined[key].append({"same": (pre_label, post_label, receptor, syn_type, parts),
+                            "ids": ids, "pre": pre, "post": post_i, "w": w, "d": d,
+                            "native": native, "where": where})
     for key in order:
         chunks = joined[key]
         first = chunks[0]
-        if any(c[:3] != first[:3] for c in chunks):
-            _fail(first[-1], "the parts of projection %r differ in populations or receptor" % key)
-        ids = np.concatenate([c[3] for c in chunks])
+        if any(c["same"] != first["same"] for c in chunks):
+            _fail(first["where"], "the parts of projection %r differ in populations, receptor "
+                                  "or synapse type" % key)
+        ids = np.concatenate([c["ids"] for c in chunks])
         perm = np.argsort(ids, kind="stable")
-        cat = (lambda j: np.concatenate([c[j] for c in chunks])[perm])
+        cat = (lambda k: np.concatenate([c[k] for c in chunks])[perm])
+        native = {name: np.concatenate([c["native"][name] for c in chunks])[perm]
+                  for name in first["native"]}
+        pre_label, post_label, receptor, syn_type, parts = first["same"]
         model.projections.append(m.Projection(
-            label=key, pre=first[0], post=first[1], receptor_type=first[2],
-            synapse_type="StaticSynapse", pre_index=cat(4), post_index=cat(5), weight=cat(6),
-            delay=cat(7)))
+            label=key, pre=pre_label, post=post_label, receptor_type=receptor,
+            synapse_type=syn_type, pre_index=cat("pre"), post_index=cat("post"), weight=cat("w"),
+            delay=cat("d"), synapse_params=native, components=dict(parts)))
+
+
+class _PlasticSynapse:
+    """A plastic synapse component (neuroml_plastic), with what the checks
+    of a static synapse read: id, tau_syn, e_rev and the ranvier: properties,
+    and its PSC shape."""
+
+    def __init__(self, comp_id, type_name, attrs):
+        from . import neuroml_plastic
+        psc = neuroml_plastic.library_types()[type_name][1]      # e.g. ExpCondSynapse
+        self.id, self.type_name, self.attrs = comp_id, type_name, attrs
+        self.tau_syn, self.e_rev = attrs.get("tau_syn"), attrs.get("e_rev")
+        self.properties = [_Tag("ranvier:%s" % k, attrs[k]) for k in ("receptor", "projection")
+                           if k in attrs]
+        self.shape = "alpha" if psc.startswith("Alpha") else "exp"
+        self.cond = "Cond" in psc
+
+
+class _Tag:
+    def __init__(self, tag, value):
+        self.tag, self.value = tag, value
 
 
 def _receptor(post, post_idx, syn, cond, w, where):

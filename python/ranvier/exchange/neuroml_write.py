@@ -2,27 +2,36 @@
 Writes a Model as a NeuroML 2 network (libNeuroML) and a LEMS simulation.
 
 NeuroML gives a population one cell component, so a Population whose
-neurons differ in any parameter or in v_init is written as one NeuroML
-population per distinct set of values ("<label>__<k>"), each with the
-properties ranvier:population (the Population's label) and ranvier:indices
-(its neurons' indices in the Population); projections are split the same
-way and their connections keep their index in the Projection as id, so
-Ranvier reads back the very same network.  Cells use NeuroML's PyNN
-component types (PyNN.xml: PyNN's names and units); synapses are
-expCondSynapse / alphaCondSynapse / expCurrSynapse / alphaCurrSynapse with
-the post-synaptic cell's time constant and reversal potential.  Current
-sources are pulseGenerator / compoundInput / sineGenerator inputs that also
-carry their exact PyNN parameters as pynn:* properties.  The LEMS file
-LEMS_<name>.xml has the duration, time step and seed, an event output file
-per population whose spikes are recorded (ID_TIME, seconds) and an output
-file per recorded variable (SI units).
+neurons differ in any parameter is written as one NeuroML population per
+distinct set of parameters ("<label>__<k>"), each with the properties
+ranvier:population (the Population's label) and ranvier:indices (its
+neurons' indices in the Population); projections are split the same way
+and their connections keep their index in the Projection as id, so Ranvier
+reads back the very same network.  Initial v that differs across neurons
+does not split: the component's v_init is the mean (what other NeuroML
+tools start every cell at) and the population's property ranvier:v_init
+lists each instance's own value (NeuroML's <instance> has no properties).
+Cells use NeuroML's PyNN component types (PyNN.xml: PyNN's names and
+units); static synapses are expCondSynapse / alphaCondSynapse /
+expCurrSynapse / alphaCurrSynapse with the post-synaptic cell's time
+constant and reversal potential; Tsodyks-Markram and STDP synapses are
+components of Ranvier's LEMS types (neuroml_plastic.py,
+RanvierSynapses.xml) in <base>.synapses.xml, which the LEMS file includes
+and the network property ranvier:synapse_components names.
+Current sources are pulseGenerator / compoundInput / sineGenerator inputs
+that also carry their exact PyNN parameters as pynn:* properties.  The LEMS
+file LEMS_<name>.xml has the duration, time step and seed, an event output
+file per population whose spikes are recorded (ID_TIME, seconds) and an
+output file per recorded variable (SI units).
 
 What NeuroML cannot say (initial values other than v, NoisyCurrentSource,
-plastic synapses, a spike source as a target) raises ExchangeError.
+the plastic synapses neuroml_plastic.py refuses, a spike source as a
+target) raises ExchangeError.
 
 :copyright: Copyright the Ranvier developers.
 """
 
+import contextlib
 import math
 import os
 import xml.etree.ElementTree as ET
@@ -30,12 +39,14 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from . import model as m
+from . import neuroml_plastic
 from .files import Staging, safe_name, unique_names
 
 # A projection between Populations split into a and b NeuroML populations
-# becomes up to a * b NeuroML projections; past this many the file would be
-# mostly projection headers (each neuron its own population when, e.g.,
-# v_init is random), and the export stops with an error instead.
+# becomes up to a * b NeuroML projections (times the synapse components of
+# heterogeneous plastic synapses); past this many the file would be mostly
+# projection headers (each neuron its own population when, e.g., a parameter
+# is random), and the export stops with an error instead.
 MAX_PROJECTIONS_PER_PROJECTION = 20000
 
 SYNAPSE_ELEMENTS = {   # post cell type -> (libNeuroML class, document list, conductance?)
@@ -95,38 +106,68 @@ def write(model, path):
     splits = {}
     for pop in model.populations:
         splits[pop.label] = _write_population(neuroml, doc, net, pop, names[pop.label])
+    plastic = []      # LEMS components of plastic synapses
     for prj, name in zip(model.projections, unique_names(p.label for p in model.projections)):
-        _write_projection(neuroml, doc, net, prj, name, splits)
+        _write_projection(neuroml, doc, net, prj, name, splits, plastic)
+    # plastic synapses are components of LEMS types, which a NeuroML document
+    # cannot hold (nor include: libNeuroML reads every include as NeuroML); the
+    # LEMS simulation includes them, and the network names their file
+    synapses_name = base + neuroml_plastic.SUFFIX
+    if plastic:
+        net.properties.append(neuroml.Property(tag="ranvier:synapse_components",
+                                               value=synapses_name))
     for k, cs in enumerate(model.current_sources):
         _write_current_source(neuroml, doc, net, cs, "current_%d" % k, splits)
     lems_name = "LEMS_%s.xml" % base
-    lems = _lems(model, net_id, nml_name, splits)
+    lems = _lems(model, net_id, nml_name, splits,
+                 (neuroml_plastic.LIBRARY, synapses_name) if plastic else ())
     from neuroml.writers import NeuroMLWriter
-    with Staging(directory) as stage:
+    with Staging(directory) as stage, _exact_floats():
         NeuroMLWriter.write(doc, stage.path(nml_name))
+        if plastic:
+            neuroml_plastic.lems_document(plastic).write(
+                stage.path(synapses_name), xml_declaration=False, encoding="unicode")
+            with open(stage.path(neuroml_plastic.LIBRARY), "w") as f:
+                f.write(neuroml_plastic.library_text())
         ET.indent(lems)
         lems.write(stage.path(lems_name), xml_declaration=False, encoding="unicode")
     return path
 
 
+@contextlib.contextmanager
+def _exact_floats():
+    """libNeuroML writes float attributes (connection weights, locations)
+    with 15 decimal places, which turns 0.0075616060189154 into
+    0.007561606018915 and 1e-20 into 0; while writing, they are written
+    with repr, which reads back as the same double."""
+    from neuroml.nml import nml
+    cls = nml.GeneratedsSuper
+    saved = cls.gds_format_float
+    cls.gds_format_float = lambda self, value, input_name="": repr(float(value))
+    try:
+        yield
+    finally:
+        cls.gds_format_float = saved
+
+
 def _component_values(pop):
-    """Per neuron: the names and values that make its NeuroML component."""
+    """Per neuron: the parameter names and values that make its NeuroML
+    component, and v's initial values (written per neuron, not split on)."""
     where = "population %r" % pop.label
-    if pop.cell_type == "SpikeSourceArray":
-        return None
     names = [n for n in pop.parameters]
     columns = [np.asarray(pop.parameters[n], dtype=np.float64) for n in names]
     defaults = _celltype(pop.cell_type).default_initial_values
+    v = None
     for var, values in pop.initial_values.items():
         if var == "v":
-            names.append("v_init")
-            columns.append(np.asarray(values, dtype=np.float64))
+            v = np.asarray(values, dtype=np.float64)
         elif not np.all(values == defaults.get(var, 0.0)):
             raise m.ExchangeError(
                 "NeuroML export: %s: initial value of %s differs from %s's default (%g); "
                 "NeuroML's PyNN cell types can only set v_init" % (where, var, pop.cell_type,
                                                                   defaults.get(var, 0.0)))
-    return names, np.stack(columns, axis=1) if columns else np.zeros((pop.size, 0))
+    table = np.stack(columns, axis=1) if columns else np.zeros((pop.size, 0))
+    return names, table, v
 
 
 def _celltype(name):
@@ -144,16 +185,9 @@ def _write_population(neuroml, doc, net, pop, name):
         inverse = np.array([uniq.setdefault(k, len(uniq)) for k in keys], dtype=np.int64)
         rows = list(uniq)
     else:
-        pnames, values = _component_values(pop)
-        rows, inverse = np.unique(values, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        # number the components in the order their first neurons come
-        first = np.full(len(rows), n)
-        np.minimum.at(first, inverse, np.arange(n))
-        order = np.argsort(first, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        rows, inverse = rows[order], rank[inverse]
+        pnames, values, v_init = _component_values(pop)
+        # components numbered in the order their first neurons come
+        rows, inverse = _first_order_unique(values)
     many = len(rows) > 1
     for k, row in enumerate(rows):
         comp_id = "%s_%s" % (pop.cell_type, name) + ("_%d" % k if many else "")
@@ -167,11 +201,20 @@ def _write_population(neuroml, doc, net, pop, name):
                                               duration="%sms" % fmt(p["duration"]),
                                               rate="%sHz" % fmt(p["rate"]))
             doc.SpikeSourcePoisson.append(comp)
-        else:
-            cls = getattr(neuroml, pop.cell_type)
-            comp = cls(id=comp_id, **{p: fmt(v) for p, v in zip(pnames, row)})
-            getattr(doc, pop.cell_type).append(comp)
         members = np.flatnonzero(inverse == k)
+        v_own = None
+        if pop.cell_type not in m.SPIKE_SOURCES:
+            # v_init per neuron: the component has the mean (what other NeuroML tools start
+            # every cell at), the property ranvier:v_init each instance's own value
+            v = v_init[members]
+            if np.all(v == v[0]):
+                attrs = {"v_init": fmt(v[0])}
+            else:
+                attrs = {"v_init": fmt(np.mean(v))}
+                v_own = " ".join(fmt(x) for x in v)
+            attrs.update({p: fmt(x) for p, x in zip(pnames, row)})
+            comp = getattr(neuroml, pop.cell_type)(id=comp_id, **attrs)
+            getattr(doc, pop.cell_type).append(comp)
         sub = "%s__%d" % (name, k) if many else name
         instances = []
         for j, i in enumerate(members):
@@ -182,6 +225,8 @@ def _write_population(neuroml, doc, net, pop, name):
             instances.append(neuroml.Instance(id=j, location=loc))
         npop = neuroml.Population(id=sub, component=comp_id, size=len(members),
                                   type="populationList", instances=instances)
+        if v_own is not None:
+            npop.properties.append(neuroml.Property(tag="ranvier:v_init", value=v_own))
         if many:
             npop.properties.append(neuroml.Property(tag="ranvier:population", value=name))
             npop.properties.append(neuroml.Property(
@@ -195,10 +240,25 @@ def _write_population(neuroml, doc, net, pop, name):
     return split
 
 
-def _write_projection(neuroml, doc, net, prj, name, splits):
-    if prj.synapse_type != "StaticSynapse":
-        raise m.ExchangeError("NeuroML export: projection %r: %s cannot be expressed (static "
-                              "synapses only)" % (prj.label, prj.synapse_type))
+def _first_order_unique(table):
+    """The distinct rows of table, numbered in the order they first come, and
+    each row's number."""
+    if table.shape[0] == 0:
+        return table, np.zeros(0, dtype=np.int64)
+    rows, inverse = np.unique(table, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    first = np.full(len(rows), table.shape[0])
+    np.minimum.at(first, inverse, np.arange(table.shape[0]))
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rows[order], rank[inverse]
+
+
+def _write_projection(neuroml, doc, net, prj, name, splits, plastic_components):
+    if prj.synapse_type not in ("StaticSynapse",) + tuple(neuroml_plastic.TYPE_PREFIX):
+        raise m.ExchangeError("NeuroML export: projection %r: %s cannot be expressed"
+                              % (prj.label, prj.synapse_type))
     pre, post = splits[prj.pre], splits[prj.post]
     kind = SYNAPSE_ELEMENTS.get(post.pop.cell_type)
     if kind is None:
@@ -206,46 +266,60 @@ def _write_projection(neuroml, doc, net, prj, name, splits):
                               "synapses" % (prj.label, prj.post, post.pop.cell_type))
     cls_name, doc_list, cond = kind
     tau_name, erev_name = RECEPTOR[prj.receptor_type]
-    # one synapse component per distinct (tau, e_rev) of the post-synaptic components
-    syn_of_sub, syn_ids = {}, {}
-    for b, members in enumerate(post.members):
-        i = members[0]
-        tau = float(post.pop.parameters[tau_name][i])
-        key = (tau, float(post.pop.parameters[erev_name][i])) if cond else (tau,)
-        if key not in syn_ids:
-            syn_id = "syn_%s" % name + ("_%d" % len(syn_ids) if len(post.members) > 1 else "")
-            args = {"id": syn_id, "tau_syn": fmt(tau)}
-            if cond:
-                args["e_rev"] = fmt(key[1])
-            syn = getattr(neuroml, cls_name)(**args)
-            syn.properties.append(neuroml.Property(tag="ranvier:receptor",
-                                                   value=prj.receptor_type))
-            syn.properties.append(neuroml.Property(tag="ranvier:projection", value=name))
-            getattr(doc, doc_list).append(syn)
-            syn_ids[key] = syn_id
-        syn_of_sub[b] = syn_ids[key]
-    a_of = pre.sub_of[prj.pre_index]
-    b_of = post.sub_of[prj.post_index]
-    pair = a_of * len(post.members) + b_of
+    # every connection's synapse component: the target's tau_syn (and e_rev)
+    # and, for plastic synapses, the connection's own parameters
+    names = ["tau_syn"] + (["e_rev"] if cond else [])
+    cols = [np.asarray(post.pop.parameters[tau_name])[prj.post_index]]
+    if cond:
+        cols.append(np.asarray(post.pop.parameters[erev_name])[prj.post_index])
+    texts = {}
+    plastic = prj.synapse_type != "StaticSynapse"
+    if plastic:
+        if prj.synapse_type == "TsodyksMarkramSynapse":
+            neuroml_plastic.check_tsodyks(prj, cols[0])
+        pnames, pcols, texts = neuroml_plastic.columns(prj, post.pop)
+        names += pnames
+        cols += pcols
+    rows, syn_of = _first_order_unique(np.column_stack(cols) if prj.pre_index.size
+                                       else np.zeros((0, len(cols))))
+    syn_ids = []
+    for k, row in enumerate(rows):
+        syn_id = "syn_%s" % name + ("_%d" % k if len(rows) > 1 else "")
+        syn_ids.append(syn_id)
+        if plastic:
+            texts.update(receptor=prj.receptor_type, projection=name)
+            plastic_components.append(neuroml_plastic.component(
+                syn_id, neuroml_plastic.lems_type(prj.synapse_type, cls_name),
+                {n: fmt(v) for n, v in zip(names, row)}, texts))
+            continue
+        syn = getattr(neuroml, cls_name)(id=syn_id, **{n: fmt(v) for n, v in zip(names, row)})
+        syn.properties.append(neuroml.Property(tag="ranvier:receptor", value=prj.receptor_type))
+        syn.properties.append(neuroml.Property(tag="ranvier:projection", value=name))
+        getattr(doc, doc_list).append(syn)
+    # one NeuroML projection per (pre part, post part, synapse component)
+    nb, ns = len(post.members), max(len(rows), 1)
+    group = (pre.sub_of[prj.pre_index] * nb + post.sub_of[prj.post_index]) * ns + syn_of
     ja = pre.index_in_sub[prj.pre_index]
     jb = post.index_in_sub[prj.post_index]
-    single = len(pre.members) == 1 and len(post.members) == 1
-    pairs = np.unique(pair)
-    if pairs.size > MAX_PROJECTIONS_PER_PROJECTION:
+    groups = np.unique(group)
+    if groups.size > MAX_PROJECTIONS_PER_PROJECTION:
         raise m.ExchangeError(
             "NeuroML export: projection %r would need %d NeuroML projections: NeuroML gives a "
             "population one cell component, and %r has %d and %r %d distinct parameter sets "
-            "(v_init included). Make the parameters and v_init homogeneous, or export to "
-            "SONATA, which stores them per neuron" % (prj.label, pairs.size, prj.pre,
-                                                     len(pre.members), prj.post,
-                                                     len(post.members)))
-    for key in pairs:
-        a, b = divmod(int(key), len(post.members))
-        sel = np.flatnonzero(pair == key)
-        pid = name if single else "%s__%d__%d" % (name, a, b)
+            "(the synapses %d). Make the parameters homogeneous, or export to SONATA, which "
+            "stores them per neuron" % (prj.label, groups.size, prj.pre, len(pre.members),
+                                        prj.post, nb, len(rows)))
+    for key in groups:
+        ab, s = divmod(int(key), ns)
+        a, b = divmod(ab, nb)
+        sel = np.flatnonzero(group == key)
+        if groups.size == 1:
+            pid = name
+        else:
+            pid = "%s__%d__%d" % (name, a, b) + ("__%d" % s if ns > 1 else "")
         proj = neuroml.Projection(id=pid, presynaptic_population=pre.sub_names[a],
                                   postsynaptic_population=post.sub_names[b],
-                                  synapse=syn_of_sub[b])
+                                  synapse=syn_ids[s])
         pre_path = "../%s/%%d/%s" % (pre.sub_names[a], pre.components[a])
         post_path = "../%s/%%d/%s" % (post.sub_names[b], post.components[b])
         proj.connection_wds = [
@@ -302,10 +376,10 @@ def _write_current_source(neuroml, doc, net, cs, name, splits):
             net.input_lists.append(il)
 
 
-def _lems(model, net_id, nml_name, splits):
+def _lems(model, net_id, nml_name, splits, library=()):
     root = ET.Element("Lems")
     ET.SubElement(root, "Target", component="sim_%s" % net_id)
-    for inc in LEMS_INCLUDES + (nml_name,):
+    for inc in LEMS_INCLUDES + tuple(library) + (nml_name,):
         ET.SubElement(root, "Include", file=inc)
     sim = ET.SubElement(root, "Simulation", id="sim_%s" % net_id,
                         length="%sms" % fmt(model.duration), step="%sms" % fmt(model.dt),
