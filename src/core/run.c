@@ -10,13 +10,13 @@
  *      currents (each source's value at t acts during the step), every
  *      population's update, the spikes into the shard's recorder, spike
  *      logs and list of the slice, and the analog samples at t + dt;
- *   2. exchange: the shards' spike lists become visible to all (one
- *      process: nothing to send; the place where processes would trade
- *      them);
- *   3. deliver: every shard adds the slice's spikes into its own rows'
- *      ring buffers.
+ *   2. exchange, on one thread of each process: the shards' spike lists,
+ *      of every process under MPI (core/comm.h), become the slice's
+ *      arrivals, put in delivery order (delivery/arrivals.c);
+ *   3. deliver: every shard adds the arrivals into its own rows' ring
+ *      buffers.
  * Threads meet only between the stages, so a slice of several steps costs
- * two barriers, and no two threads ever write the same memory.
+ * three barriers, and no two threads ever write the same memory.
  */
 #include <float.h>
 #include <limits.h>
