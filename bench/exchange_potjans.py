@@ -20,23 +20,9 @@ import time
 
 import numpy as np
 
+from exchange_output import command_spikes
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def _command_spikes(fmt, folder, label, ref):
-    """Whether the spikes `ranvier run` wrote for a population are ref's (only
-    the recorded cells, which come first; LEMS event files hold seconds)."""
-    if fmt == "sonata":
-        import h5py
-        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
-            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
-            t = f["spikes/%s/timestamps" % label][()]
-    else:
-        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
-        ids, t = table[:, 0].astype(np.int64), table[:, 1]
-    o = np.lexsort((ids, t))
-    scale = 1.0 if fmt == "sonata" else 1000.0
-    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
 
 
 def main():
@@ -104,7 +90,7 @@ def main():
         result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run",
                                  str(run_file), "--quiet"], capture_output=True, text=True)
         t1 = time.perf_counter()
-        same = result.returncode == 0 and all(_command_spikes(fmt, path.parent, k, ref[k])
+        same = result.returncode == 0 and all(command_spikes(fmt, path.parent, k, ref[k])
                                               for k in ref)
         ok &= same
         print("  ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"

@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plastic_network as pn  # noqa: E402
+from exchange_output import command_spikes  # noqa: E402
 import vogels_abbott as va  # noqa: E402
 
 
@@ -42,22 +43,6 @@ def stdp_synapse(sim):
         timing_dependence=sim.SpikePairRule(**pn.STDP),
         weight_dependence=sim.AdditiveWeightDependence(w_min=pn.W_MIN, w_max=pn.W_MAX),
         weight=pn.W_EXC, delay=va.DELAY, dendritic_delay_fraction=0.0)
-
-
-def _command_spikes(fmt, folder, label, ref):
-    """Whether the spikes `ranvier run` wrote for a population are ref's (LEMS
-    event files hold seconds: repr(t / 1000) reads back as t / 1000)."""
-    if fmt == "sonata":
-        import h5py
-        with h5py.File(str(folder / "output" / "spikes.h5")) as f:
-            ids = f["spikes/%s/node_ids" % label][()].astype(np.int64)
-            t = f["spikes/%s/timestamps" % label][()]
-    else:
-        table = np.loadtxt(str(folder / ("%s.spikes" % label)), ndmin=2)
-        ids, t = table[:, 0].astype(np.int64), table[:, 1]
-    o = np.lexsort((ids, t))
-    scale = 1.0 if fmt == "sonata" else 1000.0
-    return np.array_equal(ids[o], ref[0]) and np.array_equal(t[o], ref[1] / scale)
 
 
 def main():
@@ -119,7 +104,7 @@ def main():
                                      str(run_file), "--quiet"], capture_output=True, text=True)
             t1 = time.perf_counter()
             same = result.returncode == 0 and all(
-                _command_spikes(fmt, path.parent, lab, ref[k])
+                command_spikes(fmt, path.parent, lab, ref[k])
                 for k, lab in (("E", e_label), ("I", i_label)))
             print("          ranvier run %s: %.1f s wall, exit %d, spikes bit-identical: %s"
                   % (run_file.name, t1 - t0, result.returncode, same))
