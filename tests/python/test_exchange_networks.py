@@ -113,31 +113,31 @@ def test_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
         sim.end()
 
 
+def _one_plastic_projection(cell, synapse, label):
+    """A new network: two Poisson sources onto two cells through `synapse`."""
+    sim.setup()
+    src = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0), label="src")
+    target = sim.Population(2, cell, label="target")
+    sim.Projection(src, target, sim.AllToAllConnector(), synapse, label=label)
+
+
+def _stdp(timing):
+    return sim.STDPMechanism(timing_dependence=timing, dendritic_delay_fraction=0.0,
+                             weight_dependence=sim.AdditiveWeightDependence(), weight=0.01)
+
+
 def test_neuroml_refuses_what_its_plastic_synapses_cannot_say(tmp_path):
     _plastic_network(fraction=1.0)
     with pytest.raises(ExchangeError, match="'stdp'.*dendritic_delay_fraction 1"):
         sim.export(str(tmp_path / "a.net.nml"), duration=10.0)
-    sim.setup()
-    src = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0), label="src")
-    hh = sim.Population(2, sim.HH_cond_exp(), label="hh")
-    sim.Projection(src, hh, sim.AllToAllConnector(), sim.STDPMechanism(
-        timing_dependence=sim.SpikePairRule(), dendritic_delay_fraction=0.0,
-        weight_dependence=sim.AdditiveWeightDependence(), weight=0.01), label="onto_hh")
+    _one_plastic_projection(sim.HH_cond_exp(), _stdp(sim.SpikePairRule()), "onto_hh")
     with pytest.raises(ExchangeError, match="'onto_hh'.*HH_cond_exp"):
         sim.export(str(tmp_path / "b.net.nml"), duration=10.0)
-    sim.setup()
-    src = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0), label="src")
-    lif = sim.Population(2, sim.IF_cond_exp(), label="lif")
-    sim.Projection(src, lif, sim.AllToAllConnector(), sim.STDPMechanism(
-        timing_dependence=sim.Vogels2011Rule(), dendritic_delay_fraction=0.0,
-        weight_dependence=sim.AdditiveWeightDependence(), weight=0.01), label="vogels")
+    _one_plastic_projection(sim.IF_cond_exp(), _stdp(sim.Vogels2011Rule()), "vogels")
     with pytest.raises(ExchangeError, match="'vogels'.*Vogels2011Rule"):
         sim.export(str(tmp_path / "c.net.nml"), duration=10.0)
-    sim.setup()
-    src = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0), label="src")
-    lif = sim.Population(2, sim.IF_curr_exp(tau_syn_E=100.0), label="lif")
-    sim.Projection(src, lif, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(tau_rec=100.0),
-                   label="tm_equal")
+    _one_plastic_projection(sim.IF_curr_exp(tau_syn_E=100.0),
+                            sim.TsodyksMarkramSynapse(tau_rec=100.0), "tm_equal")
     with pytest.raises(ExchangeError, match="'tm_equal'.*tau_rec"):
         sim.export(str(tmp_path / "d.net.nml"), duration=10.0)
     assert os.listdir(tmp_path) == []                 # nothing half-written
