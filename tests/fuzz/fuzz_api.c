@@ -92,7 +92,7 @@ static int64_t tame(int64_t n)
 /* Rates up to 1e9 Hz are legal in the generated spike sources (as in NEST:
  * a billion spikes a second each, several in one step), so a run of a
  * population of them is legitimate but may be long: each spike is drawn and
- * delivered.  A run is shortened to about MAX_INPUT_SPIKES of them. */
+ * delivered.  An input's runs are shortened to about MAX_INPUT_SPIKES of them. */
 #define MAX_INPUT_SPIKES 1e6
 
 /* The spikes per ms the generated sources fire on average: rate / 1000
@@ -120,6 +120,40 @@ static double source_spikes_per_ms(rv_sim *sim, int32_t n_pops)
     return total;
 }
 
+/* The adaptive models (HH, AdEx, Izhikevich) may take, each step, up to
+ * their stated allowance of trial steps (src/models/model.h: one neuron's
+ * limit, at most MAX_TRIAL_STEPS_ONE, plus RV__TRIALS_PER_NEURON per neuron
+ * of a block): legitimate, but 2000 stiff neurons at that bound are 2e6
+ * trial steps a step, over 10 s under ASan in 60 steps.  An
+ * input's runs are shortened to about MAX_INPUT_TRIALS of them. */
+#define MAX_TRIAL_STEPS_ONE 100000.0
+#define TRIALS_PER_NEURON 1000.0
+#define MAX_INPUT_TRIALS 1e7
+
+static double adaptive_trials_per_step(rv_sim *sim, int32_t n_pops, int threads)
+{
+    static const char *const ADAPTIVE[] = {"HH_", "EIF_", "Izhikevich", "AdExp"};
+    double total = 0.0;
+    for (int32_t k = 0; k < n_pops; k++) {
+        rv_pop_info pi;
+        if (rv_pop_get_info(sim, k, &pi) || pi.size <= 0)
+            continue;
+        for (size_t a = 0; a < sizeof ADAPTIVE / sizeof ADAPTIVE[0]; a++)
+            if (strstr(pi.model, ADAPTIVE[a])) {
+                total += (threads > 0 ? threads : 1) * MAX_TRIAL_STEPS_ONE
+                         + TRIALS_PER_NEURON * (double)pi.size;
+                break;
+            }
+    }
+    return total;
+}
+
+/* The input is read in the order written: one read per statement where
+ * the order matters, since C leaves the order of function arguments and of
+ * an initializer list's expressions unspecified (gcc and clang differed, so
+ * that an input the clang fuzzer found meant another call sequence in the
+ * gcc replay). */
+
 /* A count or index: mostly small, sometimes absurd. */
 static int64_t count(reader *r)
 {
@@ -129,6 +163,18 @@ static int64_t count(reader *r)
     static const int64_t big[] = {-1, 1000, 65536, 100000, (int64_t)1e12, (int64_t)1e15,
                                   INT64_MAX, INT64_MIN, 4294967296LL, 2147483648LL};
     return big[b % (sizeof big / sizeof big[0])];
+}
+
+/* A connection rule: kind, p, n, allow_self, with_replacement, stream. */
+static rv_rule read_rule(reader *r)
+{
+    rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7)};
+    rule.p = dbl(r);
+    rule.n = tame(count(r));
+    rule.allow_self = u8(r) & 1;
+    rule.with_replacement = u8(r) & 1;
+    rule.stream = u8(r);
+    return rule;
 }
 
 static const char *const SYNAPSES[] = {"StaticSynapse", "TsodyksMarkramSynapse",
@@ -168,6 +214,8 @@ typedef struct world {
     rv_sim *sim;
     int32_t n_pops, n_projs, n_cs;
     int64_t steps_run;   /* by all runs so far (MAX_INPUT_STEPS) */
+    double spikes, trials;   /* the sources' spikes and the adaptive models' trial steps
+                                all runs may have cost so far (MAX_INPUT_SPIKES, _TRIALS) */
 } world;
 
 /* What a failed call must not have changed: the counts of objects, the
@@ -318,7 +366,8 @@ static void op(reader *r, world *w)
         int nm = rv_model_count();
         int32_t pop;
         before = take_snapshot(sim);
-        rv_status st = rv_pop_create(sim, rv_model_name(u8(r) % nm), tame(count(r)), &pop);
+        const char *model = rv_model_name(u8(r) % nm);
+        rv_status st = rv_pop_create(sim, model, tame(count(r)), &pop);
         checked(sim, st, "rv_pop_create");
         if (!st)
             w->n_pops++;
@@ -391,9 +440,7 @@ static void op(reader *r, world *w)
     }
     case 6: {   /* a connection rule */
         int32_t proj = pick(r, w->n_projs);
-        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = tame(count(r)),
-                        .allow_self = u8(r) & 1, .with_replacement = u8(r) & 1,
-                        .stream = u8(r)};
+        rv_rule rule = read_rule(r);
         const int64_t *pre = indices(r, ibuf, &n_idx);
         const int64_t *post = indices(r, ibuf2, &n_idx2);
         rv_param_spec specs[3];
@@ -419,7 +466,8 @@ static void op(reader *r, world *w)
         if (s.kind == RV_DIST_MATRIX)
             s.matrix = NULL;
         int64_t n = u8(r) % (MAX_LIST + 1);
-        CALL(sim, rv_random_fill(sim, &s, u8(r), u8(r), n, vbuf), "rv_random_fill");
+        uint64_t stream = u8(r), key = u8(r);
+        CALL(sim, rv_random_fill(sim, &s, stream, key, n, vbuf), "rv_random_fill");
         break;
     }
     case 8: {
@@ -448,12 +496,19 @@ static void op(reader *r, world *w)
         if (t > last && t / info.dt <= 9e15)
             t = last;
         double per_ms = source_spikes_per_ms(sim, w->n_pops);
-        if (per_ms * (t - info.t) > MAX_INPUT_SPIKES && t / info.dt <= 9e15)
-            t = info.t + MAX_INPUT_SPIKES / per_ms;
+        if (per_ms * (t - info.t) > MAX_INPUT_SPIKES - w->spikes && t / info.dt <= 9e15)
+            t = info.t + fmax(0.0, MAX_INPUT_SPIKES - w->spikes) / per_ms;
+        double trials = adaptive_trials_per_step(sim, w->n_pops, info.n_threads);
+        if (trials * (t - info.t) / info.dt > MAX_INPUT_TRIALS - w->trials && t / info.dt <= 9e15)
+            t = info.t + floor(fmax(0.0, MAX_INPUT_TRIALS - w->trials) / trials) * info.dt;
         CALL(sim, rv_sim_run_until(sim, t), "rv_sim_run_until");
         rv_sim_info after;
-        if (rv_sim_get_info(sim, &after) == RV_OK && after.t > info.t)
-            w->steps_run += (int64_t)((after.t - info.t) / info.dt + 0.5);
+        if (rv_sim_get_info(sim, &after) == RV_OK && after.t > info.t) {
+            double steps = floor((after.t - info.t) / info.dt + 0.5);
+            w->steps_run += (int64_t)steps;
+            w->spikes += per_ms * (after.t - info.t);
+            w->trials += trials * steps;
+        }
         break;
     }
     case 11:
@@ -470,7 +525,8 @@ static void op(reader *r, world *w)
     }
     case 13: {
         int32_t cs = pick(r, w->n_cs);
-        CALL(sim, rv_cs_set(sim, cs, CS_PARAMS[u8(r) % N_OF(CS_PARAMS)], dbl(r)), "rv_cs_set");
+        const char *name = CS_PARAMS[u8(r) % N_OF(CS_PARAMS)];
+        CALL(sim, rv_cs_set(sim, cs, name, dbl(r)), "rv_cs_set");
         break;
     }
     case 14: {
@@ -585,9 +641,7 @@ static void op(reader *r, world *w)
         break;
     }
     case 20: {   /* rv_rule_generate over gids */
-        rv_rule rule = {.kind = (rv_rule_kind)(u8(r) % 7), .p = dbl(r), .n = tame(count(r)),
-                        .allow_self = u8(r) & 1, .with_replacement = u8(r) & 1,
-                        .stream = u8(r)};
+        rv_rule rule = read_rule(r);
         const int64_t *pre = indices(r, ibuf, &n_idx);
         const int64_t *post = indices(r, ibuf2, &n_idx2);
         int64_t n_out;
