@@ -124,8 +124,8 @@ static double source_spikes_per_ms(rv_sim *sim, int32_t n_pops)
  * their stated allowance of trial steps (src/models/model.h: one neuron's
  * limit, at most MAX_TRIAL_STEPS_ONE, plus RV__TRIALS_PER_NEURON per neuron
  * of a block): legitimate, but 2000 stiff neurons at that bound are 2e6
- * trial steps a step, over 10 s under ASan in 60 steps.  An
- * input's runs are shortened to about MAX_INPUT_TRIALS of them. */
+ * trial steps a step, over 10 s under ASan in 60 steps.  An input's runs
+ * are shortened to about MAX_INPUT_TRIALS of them. */
 #define MAX_TRIAL_STEPS_ONE 100000.0
 #define TRIALS_PER_NEURON 1000.0
 #define MAX_INPUT_TRIALS 1e7
