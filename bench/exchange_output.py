@@ -1,9 +1,22 @@
 """
-What `ranvier run` wrote, read back for the exchange benchmarks
-(bench/exchange_va.py, bench/exchange_potjans.py).
+Shared by the exchange benchmarks (bench/exchange_va.py,
+bench/exchange_potjans.py): the timed export of the network built so far to
+each format, and what `ranvier run` wrote, read back.
 """
 
+import time
+
 import numpy as np
+
+
+def export_all(sim, files, duration):
+    """Exports to every {format: path} of files; the seconds each took."""
+    seconds = {}
+    for fmt, path in files.items():
+        t0 = time.perf_counter()
+        sim.export(str(path), format=fmt, duration=duration)
+        seconds[fmt] = time.perf_counter() - t0
+    return seconds
 
 
 def command_spikes(fmt, folder, label, ref):

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from exchange_output import command_spikes
+from exchange_output import command_spikes, export_all
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -49,11 +49,7 @@ def main():
     n_syn = sum(len(p) for p in sim.simulator.state.projections)
     print("scale %g: %d neurons, %d synapses, %g ms; build %.1f s"
           % (args.scale, sum(p.size for p in pops.values()), n_syn, args.tstop, t1 - t0))
-    export_s = {}
-    for fmt, path in files.items():
-        t0 = time.perf_counter()
-        sim.export(str(path), format=fmt, duration=args.tstop)
-        export_s[fmt] = time.perf_counter() - t0
+    export_s = export_all(sim, files, args.tstop)
     t0 = time.perf_counter()
     sim.run(args.tstop)
     print("run %.1f s" % (time.perf_counter() - t0))

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plastic_network as pn  # noqa: E402
-from exchange_output import command_spikes  # noqa: E402
+from exchange_output import command_spikes, export_all  # noqa: E402
 import vogels_abbott as va  # noqa: E402
 
 
@@ -59,11 +59,7 @@ def main():
             sim, "COBA", e2e_synapse=stdp_synapse(sim) if variant == "plastic" else None)
         files = {"sonata": root / variant / "sonata" / "circuit_config.json",
                  "neuroml": root / variant / "neuroml" / "va.net.nml"}
-        export_s = {}
-        for fmt, path in files.items():
-            t0 = time.perf_counter()
-            sim.export(str(path), format=fmt, duration=args.tstop)
-            export_s[fmt] = time.perf_counter() - t0
+        export_s = export_all(sim, files, args.tstop)
         t0 = time.perf_counter()
         sim.run(args.tstop)
         run_s = time.perf_counter() - t0
