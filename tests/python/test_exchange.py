@@ -28,10 +28,10 @@ needs_neuroml = pytest.mark.skipif(importlib.util.find_spec("neuroml") is None,
                                    reason="libNeuroML is not installed")
 
 
-def _reference(tmp_path, fmt, name, **kw):
+def _reference(tmp_path, fmt, name, suffix=".net.nml", **kw):
     """Builds the network, exports it, runs it: (file, {label: spikes})."""
     E, I = vogels_abbott(sim, **kw)
-    target = tmp_path / (name + (".net.nml" if fmt == "neuroml" else "/circuit_config.json"))
+    target = tmp_path / (name + (suffix if fmt == "neuroml" else "/circuit_config.json"))
     out = sim.export(str(target), format=fmt, duration=150.0)
     sim.run(150.0)
     spikes = {p.label: spikes_of(p) for p in (E, I)}
@@ -87,9 +87,10 @@ def test_sonata_round_trip_with_stdp_bit_identical(tmp_path):
 
 
 @needs_neuroml
+@pytest.mark.parametrize("suffix", [".net.nml", ".net.nml.h5"])
 @pytest.mark.parametrize("cell", ["IF_cond_exp", "IF_curr_alpha"])
-def test_neuroml_round_trip_bit_identical(tmp_path, cell):
-    path, ref = _reference(tmp_path, "neuroml", "va", n=60, cell=cell)
+def test_neuroml_round_trip_bit_identical(tmp_path, cell, suffix):
+    path, ref = _reference(tmp_path, "neuroml", "va", suffix=suffix, n=60, cell=cell)
     for f in (path, str(tmp_path / "LEMS_va.xml")):
         built = exchange.load(f)
         built.run(150.0)
@@ -130,9 +131,51 @@ def test_exported_neuroml_is_valid(tmp_path):
     assert ok, text
 
 
-def _libneuroml_network(folder):
+@needs_neuroml
+def test_libneuroml_reads_the_hdf5_form_as_the_xml(tmp_path):
+    """libNeuroML's own HDF5 reader (NeuroMLHdf5Loader, both its modes) finds
+    in Ranvier's .nml.h5 the network of Ranvier's .nml: populations, cells,
+    positions, and every connection with its weight and delay."""
+    vogels_abbott(sim, n=60)
+    xml = sim.export(str(tmp_path / "x" / "va.net.nml"), duration=10.0)
+    h5 = sim.export(str(tmp_path / "h" / "va.net.nml.h5"), duration=10.0)
+    from neuroml.loaders import NeuroMLHdf5Loader, read_neuroml2_file
+    want = read_neuroml2_file(xml).networks[0]
+
+    def connections(proj):
+        return sorted((c.get_pre_cell_id(), c.get_post_cell_id(), float(c.weight),
+                       float(str(c.delay).replace("ms", ""))) for c in proj.connection_wds)
+
+    for optimized in (False, True):
+        doc = NeuroMLHdf5Loader.load(h5, optimized=optimized)
+        got = doc.networks[0]
+        assert doc.get_by_id("IF_cond_exp_E") is not None          # the components
+        assert sorted((p.id, p.component, p.size) for p in got.populations) == \
+            sorted((p.id, p.component, p.size) for p in want.populations)
+        by_id = {p.id: p for p in got.populations}
+        for p in want.populations:
+            got_xyz = [(float(i.location.x), float(i.location.y), float(i.location.z))
+                       for i in by_id[p.id].instances]
+            assert got_xyz == [(float(i.location.x), float(i.location.y), float(i.location.z))
+                               for i in p.instances], p.id
+        if optimized:       # connections as arrays: compare the columns
+            for p in want.projections:
+                table = {q.id: q for q in got.projections}[p.id].connections
+                cols = table.indices
+                rows = sorted((int(r[cols["pre_cell_id"]]), int(r[cols["post_cell_id"]]),
+                               float(r[cols["weight"]]), float(r[cols["delay"]]))
+                              for r in table.array)
+                assert rows == connections(p), p.id
+        else:
+            assert {p.id: connections(p) for p in got.projections} == \
+                {p.id: connections(p) for p in want.projections}
+
+
+def _libneuroml_network(folder, hdf5=False):
     """A network written with libNeuroML and pyNeuroML alone (no Ranvier), with
-    connections listed target by target as PyNN's FromListConnector makes them."""
+    connections listed target by target as PyNN's FromListConnector makes them;
+    hdf5: in the HDF5 form, by libNeuroML's NeuroMLHdf5Writer (which stores
+    float32: the weights and delays are exact in float32)."""
     from neuroml import (ConnectionWD, ExpCurrSynapse, IF_curr_exp, Input, InputList, Instance,
                          Location, Network, NeuroMLDocument, Population, Projection,
                          PulseGenerator, SpikeSourcePoisson)
@@ -166,7 +209,7 @@ def _libneuroml_network(folder):
                 lists["drive_cells"].append((i, j, 1.5, 1.0))
         for i in range(12):
             if i != j and rng.random() < 0.3:
-                lists["cells_cells"].append((i, j, -0.8, 2.0))
+                lists["cells_cells"].append((i, j, -0.75, 2.0))
     for name, pre, syn in (("drive_cells", "drive", "exc"), ("cells_cells", "cells", "inh")):
         proj = Projection(id=name, presynaptic_population=pre, postsynaptic_population="cells",
                           synapse=syn)
@@ -180,7 +223,12 @@ def _libneuroml_network(folder):
         Input(id=k, target="../cells/%d/lif" % i, destination="synapses")
         for k, i in enumerate(range(0, 12, 2))]))
     nml = os.path.join(folder, "foreign.net.nml")
-    NeuroMLWriter.write(doc, nml)
+    if hdf5:
+        from neuroml.writers import NeuroMLHdf5Writer
+        nml += ".h5"
+        NeuroMLHdf5Writer.write(doc, nml)
+    else:
+        NeuroMLWriter.write(doc, nml)
     try:
         from pyneuroml.lems import LEMSSimulation
     except ImportError:
@@ -195,14 +243,17 @@ def _libneuroml_network(folder):
 
 
 @needs_neuroml
-def test_libneuroml_network_runs_as_the_same_pynn_script(tmp_path):
-    nml, lems, lists = _libneuroml_network(str(tmp_path))
+@pytest.mark.parametrize("hdf5", [False, True])
+def test_libneuroml_network_runs_as_the_same_pynn_script(tmp_path, hdf5):
+    nml, lems, lists = _libneuroml_network(str(tmp_path), hdf5)
     if lems is None:
         pytest.skip("pyNeuroML is not installed")
     built = exchange.load(lems)
     model = built.model
     assert model.duration == 200.0 and model.seed == 5
-    assert [p.receptor_type for p in model.projections] == ["excitatory", "inhibitory"]
+    # (HDF5 groups written by PyTables come back in the order of their names)
+    assert [p.receptor_type for p in model.projections] == \
+        (["inhibitory", "excitatory"] if hdf5 else ["excitatory", "inhibitory"])
     built.run()
     got = built.spikes()["cells"]
     # the same network as a PyNN script
@@ -384,6 +435,46 @@ def test_bad_files_name_the_file_and_element(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2 and "hh_psc_alpha" in result.stderr
     assert not os.path.exists(tmp_path / "s" / "output")
+
+
+@needs_neuroml
+def test_bad_hdf5_files_name_the_file_and_group(tmp_path):
+    not_hdf5 = tmp_path / "text.net.nml.h5"
+    not_hdf5.write_text("<neuroml/>")
+    with pytest.raises(ExchangeError, match="text.net.nml.h5: cannot be opened as HDF5"):
+        exchange.read(str(not_hdf5))
+    with h5py.File(str(tmp_path / "empty.net.nml.h5"), "w"):
+        pass
+    with pytest.raises(ExchangeError, match="empty.net.nml.h5: no /neuroml group"):
+        exchange.read(str(tmp_path / "empty.net.nml.h5"))
+    vogels_abbott(sim, n=20)
+    path = sim.export(str(tmp_path / "t.net.nml.h5"), duration=10.0)
+    table = "neuroml/network/projection_EE/EE"
+    with h5py.File(path, "a") as f:
+        data = f[table][()]
+        cols = {f[table].attrs[k]: int(k[len("column_"):]) for k in f[table].attrs}
+        data[0, cols["post_cell_id"]] = 16          # E has 16 cells: 0..15
+        f[table][...] = data
+    with pytest.raises(ExchangeError, match="projection_EE: a connection's post cell is not "
+                                            "in population 'E'"):
+        exchange.read(path)
+    with h5py.File(path, "a") as f:
+        f[table].attrs["column_1"] = "pre_cell"      # no pre_cell_id column any more
+    with pytest.raises(ExchangeError, match="projection_EE: no column 'pre_cell_id'"):
+        exchange.read(path)
+    with h5py.File(path, "a") as f:
+        del f["neuroml/network/projection_EE"]
+        f["neuroml/network"].attrs["property:ranvier:synapse_components"] = "gone.xml"
+    with pytest.raises(ExchangeError, match="t.net.nml.h5.*synapse_components.*gone.xml"):
+        exchange.read(path)
+    with h5py.File(path, "a") as f:
+        del f["neuroml/network"].attrs["property:ranvier:synapse_components"]
+        f["neuroml/network/population_E"].attrs["component"] = "nothing"
+    with pytest.raises(ExchangeError, match="population_E.*component 'nothing' is not defined"):
+        exchange.read(path)
+    result = subprocess.run([sys.executable, "-m", "ranvier.exchange.cli", "run", path],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "population_E" in result.stderr
 
 
 def test_sonata_keeps_the_order_of_populations_and_projections(tmp_path):

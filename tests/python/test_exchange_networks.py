@@ -75,9 +75,11 @@ def _plastic_network(weight_dependence="MultiplicativeWeightDependence", fractio
                                 "GutigWeightDependence"])
 def test_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
     """STDP and Tsodyks-Markram (with an initial u) through NeuroML (Ranvier's
-    LEMS types) and SONATA: the same spikes, v and learned weights."""
+    LEMS types; XML and HDF5) and SONATA: the same spikes, v and learned
+    weights."""
     pops, prjs = _plastic_network(wd)
     nml = sim.export(str(tmp_path / "p.net.nml"), duration=300.0)
+    sim.export(str(tmp_path / "h" / "p.net.nml.h5"), duration=300.0)
     sim.export(str(tmp_path / "s"), format="sonata", duration=300.0)
     w0 = _weights(prjs[0])
     sim.run(300.0)
@@ -96,8 +98,8 @@ def test_plastic_synapses_round_trip_bit_identical(tmp_path, wd):
     assert '<Include file="p.synapses.xml"' in open(tmp_path / "LEMS_p.xml").read()
     from neuroml.utils import validate_neuroml2
     validate_neuroml2(nml)
-    for path in (tmp_path / "LEMS_p.xml", tmp_path / "p.net.nml",
-                 tmp_path / "s" / "simulation_config.json"):
+    for path in (tmp_path / "LEMS_p.xml", tmp_path / "p.net.nml", tmp_path / "h" / "LEMS_p.xml",
+                 tmp_path / "h" / "p.net.nml.h5", tmp_path / "s" / "simulation_config.json"):
         built = exchange.load(str(path))
         for label in ("stdp", "tm"):
             assert type(built.projections[label].synapse_type).__name__ == {
@@ -190,23 +192,26 @@ def _sonata_spikes(folder, label):
 
 
 def _both_formats_by_command(tmp_path, build, labels, duration):
-    """Builds, exports to both formats, runs; then `ranvier run` on each file:
-    the spikes it writes are the reference's, bit for bit (LEMS files hold
-    seconds: repr(t / 1000) read back is t / 1000 exactly)."""
+    """Builds, exports to both formats (NeuroML as XML in n/ and in its HDF5
+    form in h/), runs; then `ranvier run` on each file: the spikes it writes
+    are the reference's, bit for bit (LEMS files hold seconds: repr(t / 1000)
+    read back is t / 1000 exactly)."""
     build()
     sim.export(str(tmp_path / "n" / "net.net.nml"), duration=duration)
+    sim.export(str(tmp_path / "h" / "net.net.nml.h5"), duration=duration)
     sim.export(str(tmp_path / "s" / "circuit_config.json"), format="sonata", duration=duration)
     sim.run(duration)
     pops = {p.label: p for p in sim.simulator.state.populations}
     ref = {k: spikes_of(pops[k]) for k in labels}
     sim.end()
     assert sum(r[0].size for r in ref.values()) > 100
-    out = _ranvier_run(tmp_path / "n" / "LEMS_net.xml")
-    assert "Hz" in out
-    for k in labels:
-        ids, seconds = _lems_spikes(tmp_path / "n", k, ref[k])
-        assert np.array_equal(ids, ref[k][0]), k
-        assert np.array_equal(seconds, ref[k][1] / 1000.0), k
+    for form in ("n", "h"):
+        out = _ranvier_run(tmp_path / form / "LEMS_net.xml")
+        assert "Hz" in out
+        for k in labels:
+            ids, seconds = _lems_spikes(tmp_path / form, k, ref[k])
+            assert np.array_equal(ids, ref[k][0]), (form, k)
+            assert np.array_equal(seconds, ref[k][1] / 1000.0), (form, k)
     _ranvier_run(tmp_path / "s" / "simulation_config.json")
     for k in labels:
         ids, t = _sonata_spikes(tmp_path / "s", k)
@@ -224,7 +229,8 @@ def test_vogels_abbott_through_both_formats_by_command(tmp_path, stdp):
         sim.run(150.0)
         ref = _weights(sim.simulator.state.projections[0])
         assert ref.std() > 0
-        for path in (tmp_path / "n" / "LEMS_net.xml", tmp_path / "s" / "simulation_config.json"):
+        for path in (tmp_path / "n" / "LEMS_net.xml", tmp_path / "h" / "net.net.nml.h5",
+                     tmp_path / "s" / "simulation_config.json"):
             built = exchange.load(str(path))
             built.run()
             assert np.array_equal(ref, _weights(built.projections["EE"])), path

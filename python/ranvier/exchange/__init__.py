@@ -24,10 +24,10 @@ FORMATS = ("neuroml", "sonata")
 
 
 def guess_format(path):
-    """'neuroml' for .nml / LEMS .xml files, 'sonata' for .json files and
-    folders."""
+    """'neuroml' for .nml / .nml.h5 / LEMS .xml files, 'sonata' for .json
+    files and folders."""
     name = os.path.basename(str(path)).lower()
-    if name.endswith((".nml", ".nml.xml")) or (name.startswith("lems") and name.endswith(".xml")):
+    if name.endswith((".nml", ".nml.xml", ".nml.h5", ".nml.hdf5")) or (name.startswith("lems") and name.endswith(".xml")):
         return "neuroml"
     if name.endswith(".json") or os.path.isdir(path) or not os.path.splitext(name)[1]:
         return "sonata"       # a config, or a folder (to be) holding one
@@ -38,8 +38,9 @@ def guess_format(path):
 def export(path, format=None, duration=None):
     """Writes the network built so far in pyNN.ranvier to `path`.
 
-    NeuroML 2 (format='neuroml', path ending .nml): the network file and a
-    LEMS simulation file LEMS_<name>.xml beside it.  SONATA
+    NeuroML 2 (format='neuroml', path ending .nml, or .nml.h5 for the HDF5
+    form that large networks need): the network file and a LEMS simulation
+    file LEMS_<name>.xml beside it.  SONATA
     (format='sonata', path a circuit_config.json or a directory): nodes and
     edges HDF5 files, node and edge type CSVs, circuit_config.json,
     simulation_config.json, node_sets.json and input spike files.

@@ -5,8 +5,9 @@ The `ranvier` command.
     ranvier info FILE
     ranvier convert FILE OUT            (NeuroML <-> SONATA, by OUT's name)
 
-FILE is a NeuroML 2 network (.nml), a LEMS simulation file (LEMS_*.xml)
-or a SONATA config (simulation_config.json / circuit_config.json).  `run`
+FILE is a NeuroML 2 network (.nml, or .nml.h5 for the HDF5 form), a LEMS
+simulation file (LEMS_*.xml) or a SONATA config (simulation_config.json /
+circuit_config.json).  `run`
 builds the network in Ranvier, simulates it with progress on stderr,
 writes the recorded spikes (and membrane reports) in the format's own
 convention, and prints a summary.  SONATA: <output_dir>/<spikes_file>

@@ -1,6 +1,8 @@
 """
 Reads a NeuroML 2 network of point neurons (and its LEMS simulation) into
-a Model.
+a Model.  The network file is XML (.nml, read by libNeuroML) or the HDF5
+form (.nml.h5, neuroml_hdf5.py); both become a neuroml_network.Network,
+which is translated here.
 
 Accepted: populations of NeuroML's PyNN cell types (IF_curr_alpha ...
 HH_cond_exp), SpikeSourcePoisson and spikeArray components; projections
@@ -27,30 +29,14 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from . import model as m
+from .neuroml_network import fail as _fail, quantity
 
 CELL_LISTS = ("IF_curr_alpha", "IF_curr_exp", "IF_cond_alpha", "IF_cond_exp",
               "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp")
 SYNAPSE_LISTS = {"exp_cond_synapses": ("exp", True), "alpha_cond_synapses": ("alpha", True),
                  "exp_curr_synapses": ("exp", False), "alpha_curr_synapses": ("alpha", False)}
-UNITS = {"ms": 1.0, "s": 1000.0, "us": 1e-3, "Hz": 1.0, "per_ms": 1000.0, "per_s": 1.0,
-         "kHz": 1000.0, "nA": 1.0, "pA": 1e-3, "uA": 1e3, "A": 1e9, "mV": 1.0, "V": 1e3}
-
-
-def _fail(where, message):
-    raise m.ExchangeError("%s: %s" % (where, message))
-
-
-def quantity(text, where, default_unit=None):
-    """A NeuroML quantity ('5.0ms', '0.1 nA') in PyNN's units."""
-    mo = re.fullmatch(r"\s*([-+0-9.eE]+)\s*([A-Za-z_]*)\s*", str(text))
-    if not mo:
-        _fail(where, "%r is not a quantity" % text)
-    value, unit = float(mo.group(1)), mo.group(2) or default_unit
-    if unit is None:
-        return value
-    if unit not in UNITS:
-        _fail(where, "unit %r is not supported" % unit)
-    return value * UNITS[unit] if UNITS[unit] != 1.0 else value
+# the names of NeuroML network files: XML (.nml), and the HDF5 form (.nml.h5)
+NETWORK_SUFFIXES = (".nml", ".h5", ".hdf5")
 
 
 def _props(obj):
@@ -66,7 +52,7 @@ def read(path, duration=None):
     if not os.path.exists(path):
         _fail(path, "no such file")
     lems = None
-    if not path.endswith(".nml"):
+    if not path.lower().endswith(NETWORK_SUFFIXES):
         lems, nml_path = _read_lems(path)
     else:
         nml_path = path
@@ -111,7 +97,8 @@ def _read_lems(path):
         _fail(path, "is not well-formed XML (line %d, column %d)" % err.position)
     if root.tag != "Lems":
         _fail(path, "the root element is <%s>, not <Lems>" % root.tag)
-    includes = [i.get("file") for i in root.iter("Include") if i.get("file", "").endswith(".nml")]
+    includes = [i.get("file") for i in root.iter("Include")
+                if i.get("file", "").endswith(NETWORK_SUFFIXES)]
     if len(includes) != 1:
         _fail(path, "includes %d NeuroML network files; one is needed" % len(includes))
     nml = os.path.join(os.path.dirname(path), includes[0])
@@ -171,17 +158,24 @@ def _locate(model, nml_pop, index, where):
 
 
 def _read_network(path):
+    """The Model of a NeuroML network file, XML (.nml) or HDF5 (.nml.h5)."""
     try:
-        from neuroml.loaders import read_neuroml2_file
+        import neuroml  # noqa: F401
     except ImportError:
         raise m.ExchangeError("NeuroML import needs libNeuroML (pip install libNeuroML)")
-    try:
-        doc = read_neuroml2_file(path, include_includes=True)
-    except Exception as err:   # libNeuroML raises bare Exceptions on bad XML
-        _fail(path, "cannot be read as NeuroML 2 (%s)" % err)
-    if len(doc.networks) != 1:
-        _fail(path, "has %d <network> elements; one is needed" % len(doc.networks))
-    net = doc.networks[0]
+    if is_hdf5(path):
+        from . import neuroml_hdf5
+        doc, net = neuroml_hdf5.read(path)
+    else:
+        from neuroml.loaders import read_neuroml2_file
+        from . import neuroml_xml
+        try:
+            doc = read_neuroml2_file(path, include_includes=True)
+        except Exception as err:   # libNeuroML raises bare Exceptions on bad XML
+            _fail(path, "cannot be read as NeuroML 2 (%s)" % err)
+        if len(doc.networks) != 1:
+            _fail(path, "has %d <network> elements; one is needed" % len(doc.networks))
+        net = neuroml_xml.from_network(doc.networks[0], path)
     components = {}
     for kind in CELL_LISTS:
         for c in getattr(doc, kind):
@@ -190,7 +184,7 @@ def _read_network(path):
         components[c.id] = ("SpikeSourcePoisson", c)
     for c in doc.spike_arrays:
         components[c.id] = ("SpikeSourceArray", c)
-    props = _props(net)
+    props = net.properties
     model = m.Model(name=net.id)
     model.min_delay = _num_or_auto(props.get("ranvier:min_delay", "auto"))
     model.max_delay = _num_or_auto(props.get("ranvier:max_delay", "auto"))
@@ -203,41 +197,28 @@ def _read_network(path):
         model.plastic_synapses = neuroml_plastic.read_components(
             comp_file, "%s: <network id=%r>: ranvier:synapse_components" % (path, net.id))
     for pop in net.populations:
-        where = "%s: <population id=%r>" % (path, pop.id)
+        where = pop.where
         if pop.component not in components:
             other = _find_component(doc, pop.component)
             _fail(where, "component %r %s" % (pop.component, "is a <%s>, which Ranvier cannot "
                          "import (NeuroML's PyNN cell types and spike sources only)" % other
                          if other else "is not defined"))
         kind, comp = components[pop.component]
-        size = len(pop.instances) if pop.instances else int(pop.size)
-        if pop.instances and [int(i.id) for i in pop.instances] != list(range(size)):
-            _fail(where, "instance ids must be 0..%d in order" % (size - 1))
-        p = _props(pop)
-        label = p.get("ranvier:population", pop.id)
-        indices = (np.array([int(x) for x in p["ranvier:indices"].split()], dtype=np.int64)
-                   if "ranvier:indices" in p else np.arange(size))
-        if indices.size != size:
-            _fail(where, "ranvier:indices lists %d cells, the population has %d"
-                  % (indices.size, size))
-        positions = None
-        if pop.instances and all(i.location is not None for i in pop.instances):
-            positions = np.array([[float(i.location.x), float(i.location.y),
-                                   float(i.location.z)] for i in pop.instances]).T
-        v_init = None
-        if "ranvier:v_init" in p:      # each instance's own initial v (Ranvier's export)
-            v_init = _floats(p["ranvier:v_init"])
-            if v_init.size != size:
-                _fail(where, "ranvier:v_init lists %d values, the population has %d cells"
-                      % (v_init.size, size))
+        label = pop.label if pop.label is not None else pop.id
+        indices = pop.indices if pop.indices is not None else np.arange(pop.size)
+        positions = pop.positions.T if pop.positions is not None else None
         groups.setdefault(label, []).append((pop.id, kind, comp, indices, positions, where,
-                                             v_init))
+                                             pop.v_init))
         model.nml_map[pop.id] = (label, indices)
     for label, parts in groups.items():
         model.populations.append(_join(label, parts))
     _read_projections(model, doc, net, path)
     _read_inputs(model, doc, net, path)
     return model
+
+
+def is_hdf5(path):
+    return str(path).lower().endswith(NETWORK_SUFFIXES[1:])
 
 
 def _num_or_auto(text):
@@ -319,15 +300,15 @@ def _read_projections(model, doc, net, path):
     joined = {}   # ranvier projection name -> list of chunks
     order = []
     for proj in net.projections:
-        where = "%s: <projection id=%r>" % (path, proj.id)
+        where = proj.where
         if proj.synapse not in synapses:
             _unknown_component(doc, where, "synapse", proj.synapse)
         shape, cond, syn = synapses[proj.synapse]
-        for name in (proj.presynaptic_population, proj.postsynaptic_population):
+        for name in (proj.pre, proj.post):
             if name not in model.nml_map:
                 _fail(where, "population %r is not in the network" % name)
-        pre_label, pre_idx = model.nml_map[proj.presynaptic_population]
-        post_label, post_idx = model.nml_map[proj.postsynaptic_population]
+        pre_label, pre_idx = model.nml_map[proj.pre]
+        post_label, post_idx = model.nml_map[proj.post]
         post = model.population(post_label)
         if post.cell_type in m.SPIKE_SOURCES:
             _fail(where, "the target population %r is a spike source" % post_label)
@@ -337,23 +318,18 @@ def _read_projections(model, doc, net, path):
             _fail(where, "synapse %r (%s, %s) does not match the target cell type %s; Ranvier "
                          "cells have their synapse shape built in"
                   % (syn.id, shape, "conductance" if cond else "current", post.cell_type))
-        conns = list(proj.connection_wds) + list(proj.connections)
-        n = len(conns)
-        ids = np.empty(n, dtype=np.int64)
-        pre = np.empty(n, dtype=np.int64)
-        post_i = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        d = np.empty(n)
-        zero_delay = 0
-        for k, c in enumerate(conns):
-            ids[k] = int(c.id)
-            pre[k] = pre_idx[c.get_pre_cell_id()]
-            post_i[k] = post_idx[c.get_post_cell_id()]
-            weight = getattr(c, "weight", None)      # <connection> has none: 1
-            w[k] = 1.0 if weight is None else float(weight)
-            delay = getattr(c, "delay", None)
-            d[k] = quantity(delay, where) if delay is not None else 0.0
-            zero_delay += d[k] == 0.0
+        n = proj.index.size
+        for side, cells, idx in (("pre", proj.pre_cell, pre_idx),
+                                 ("post", proj.post_cell, post_idx)):
+            if n and (cells.min() < 0 or cells.max() >= idx.size):
+                _fail(where, "a connection's %s cell is not in population %r (it has %d cells)"
+                      % (side, proj.pre if side == "pre" else proj.post, idx.size))
+        ids = proj.index
+        pre = pre_idx[proj.pre_cell]
+        post_i = post_idx[proj.post_cell]
+        w = proj.weight.copy()
+        d = proj.delay.copy()
+        zero_delay = int(np.count_nonzero(d == 0.0))
         if zero_delay:
             warnings.warn("%s: %d connections have no delay; Ranvier gives them one time step"
                           % (where, zero_delay))
@@ -456,26 +432,25 @@ def _read_inputs(model, doc, net, path):
         comps[c.id] = ("sine", c)
     sources, order = {}, []
     for il in net.input_lists:
-        where = "%s: <inputList id=%r>" % (path, il.id)
+        where = il.where
         if il.component not in comps:
             _unknown_component(doc, where, "component", il.component)
-        if il.populations not in model.nml_map:
-            _fail(where, "population %r is not in the network" % il.populations)
-        if any(float(getattr(i, "weight", 1.0)) != 1.0 for i in il.input_ws):
+        if il.population not in model.nml_map:
+            _fail(where, "population %r is not in the network" % il.population)
+        if il.weight is not None and np.any(il.weight != 1.0):
             _fail(where, "inputW with a weight other than 1 is not supported")
-        label, idx = model.nml_map[il.populations]
+        label, idx = model.nml_map[il.population]
         if model.population(label).cell_type in m.SPIKE_SOURCES:
             _fail(where, "current input into spike source population %r" % label)
-        cells = []
-        for inp in list(il.input) + list(il.input_ws):
-            if (inp.destination or "synapses") != "synapses":
-                _fail(where, "input %s: destination %r" % (inp.id, inp.destination))
-            cells.append(idx[inp.get_target_cell_id()])
+        if il.cells.size and (il.cells.min() < 0 or il.cells.max() >= idx.size):
+            _fail(where, "an input's target is not in population %r (it has %d cells)"
+                  % (il.population, idx.size))
+        cells = idx[il.cells]
         if il.component not in sources:
             kind, params = _source(*comps[il.component], where)
             sources[il.component] = m.CurrentSource(kind=kind, parameters=params)
             order.append(il.component)
-        sources[il.component].targets.append((label, np.array(cells, dtype=np.int64)))
+        sources[il.component].targets.append((label, cells.astype(np.int64)))
     for key in order:
         src = sources[key]
         merged = {}

@@ -1,5 +1,9 @@
 """
 Writes a Model as a NeuroML 2 network (libNeuroML) and a LEMS simulation.
+The network is translated here into a neuroml_network.Network (arrays)
+and the document's components (libNeuroML objects), then written as XML
+(<name>.net.nml, neuroml_xml.py) or in the HDF5 form that large networks
+need (<name>.net.nml.h5, neuroml_hdf5.py).
 
 NeuroML gives a population one cell component, so a Population whose
 neurons differ in any parameter is written as one NeuroML population per
@@ -10,7 +14,8 @@ and their connections keep their index in the Projection as id, so Ranvier
 reads back the very same network.  Initial v that differs across neurons
 does not split: the component's v_init is the mean (what other NeuroML
 tools start every cell at) and the population's property ranvier:v_init
-lists each instance's own value (NeuroML's <instance> has no properties).
+lists each instance's own value (NeuroML's <instance> has no properties;
+in HDF5 these are columns: see neuroml_hdf5.py).
 Cells use NeuroML's PyNN component types (PyNN.xml: PyNN's names and
 units); static synapses are expCondSynapse / alphaCondSynapse /
 expCurrSynapse / alphaCurrSynapse with the post-synaptic cell's time
@@ -31,7 +36,6 @@ target) raises ExchangeError.
 :copyright: Copyright the Ranvier developers.
 """
 
-import contextlib
 import math
 import os
 import xml.etree.ElementTree as ET
@@ -39,7 +43,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from . import model as m
-from . import neuroml_plastic
+from . import neuroml_hdf5, neuroml_plastic, neuroml_xml
+from . import neuroml_network as nn
 from .files import Staging, safe_name, unique_names
 
 # A projection between Populations split into a and b NeuroML populations
@@ -62,9 +67,7 @@ RECEPTOR = {"excitatory": ("tau_syn_E", "e_rev_E"), "inhibitory": ("tau_syn_I", 
 LEMS_INCLUDES = ("Cells.xml", "Networks.xml", "Simulation.xml", "PyNN.xml")
 
 
-def fmt(x):
-    """A float written so that reading it back gives the same double."""
-    return repr(float(x))
+fmt = neuroml_xml.fmt
 
 
 def _neuroml():
@@ -88,19 +91,21 @@ class _Split:
 
 
 def write(model, path):
+    """Writes `model` as <name>.net.nml (XML) or <name>.net.nml.h5 (HDF5),
+    with LEMS_<name>.xml (and <name>.synapses.xml) beside it."""
     neuroml = _neuroml()
     path = os.path.abspath(str(path))
-    if not path.endswith(".nml"):
-        raise m.ExchangeError("%s: a NeuroML network file name ends with .nml" % path)
-    directory, nml_name = os.path.dirname(path), os.path.basename(path)
-    base = nml_name[:-len(".net.nml")] if nml_name.endswith(".net.nml") else nml_name[:-4]
+    hdf5 = path.endswith(".nml.h5")
+    if not (hdf5 or path.endswith(".nml")):
+        raise m.ExchangeError("%s: a NeuroML network file name ends with .nml (XML) or "
+                              ".nml.h5 (HDF5)" % path)
+    directory, file_name = os.path.dirname(path), os.path.basename(path)
+    stem = file_name[:-len(".h5")] if hdf5 else file_name
+    base = stem[:-len(".net.nml")] if stem.endswith(".net.nml") else stem[:-len(".nml")]
     net_id = safe_name(model.name if model.name != "network" else base)
-    doc = neuroml.NeuroMLDocument(id=net_id)
-    net = neuroml.Network(id=net_id)
-    doc.networks.append(net)
-    for key, value in (("ranvier:min_delay", model.min_delay),
-                       ("ranvier:max_delay", model.max_delay)):
-        net.properties.append(neuroml.Property(tag=key, value=str(value)))
+    doc = neuroml.NeuroMLDocument(id=net_id)     # the components; the network is `net`
+    net = nn.Network(id=net_id, properties={"ranvier:min_delay": str(model.min_delay),
+                                            "ranvier:max_delay": str(model.max_delay)})
     names = dict(zip((p.label for p in model.populations),
                      unique_names(p.label for p in model.populations)))
     splits = {}
@@ -114,16 +119,19 @@ def write(model, path):
     # LEMS simulation includes them, and the network names their file
     synapses_name = base + neuroml_plastic.SUFFIX
     if plastic:
-        net.properties.append(neuroml.Property(tag="ranvier:synapse_components",
-                                               value=synapses_name))
+        net.properties["ranvier:synapse_components"] = synapses_name
     for k, cs in enumerate(model.current_sources):
         _write_current_source(neuroml, doc, net, cs, "current_%d" % k, splits)
     lems_name = "LEMS_%s.xml" % base
-    lems = _lems(model, net_id, nml_name, splits,
+    lems = _lems(model, net_id, file_name, splits,
                  (neuroml_plastic.LIBRARY, synapses_name) if plastic else ())
     from neuroml.writers import NeuroMLWriter
-    with Staging(directory) as stage, _exact_floats():
-        NeuroMLWriter.write(doc, stage.path(nml_name))
+    with Staging(directory) as stage, neuroml_xml.exact_floats():
+        if hdf5:
+            neuroml_hdf5.write(doc, net, stage.path(file_name), neuroml_hdf5.document_xml(doc))
+        else:
+            doc.networks.append(neuroml_xml.to_network(neuroml, net))
+            NeuroMLWriter.write(doc, stage.path(file_name))
         if plastic:
             neuroml_plastic.lems_document(plastic).write(
                 stage.path(synapses_name), xml_declaration=False, encoding="unicode")
@@ -132,22 +140,6 @@ def write(model, path):
         ET.indent(lems)
         lems.write(stage.path(lems_name), xml_declaration=False, encoding="unicode")
     return path
-
-
-@contextlib.contextmanager
-def _exact_floats():
-    """libNeuroML writes float attributes (connection weights, locations)
-    with 15 decimal places, which turns 0.0075616060189154 into
-    0.007561606018915 and 1e-20 into 0; while writing, they are written
-    with repr, which reads back as the same double."""
-    from neuroml.nml import nml
-    cls = nml.GeneratedsSuper
-    saved = cls.gds_format_float
-    cls.gds_format_float = lambda self, value, input_name="": repr(float(value))
-    try:
-        yield
-    finally:
-        cls.gds_format_float = saved
 
 
 def _component_values(pop):
@@ -211,27 +203,15 @@ def _write_population(neuroml, doc, net, pop, name):
                 attrs = {"v_init": fmt(v[0])}
             else:
                 attrs = {"v_init": fmt(np.mean(v))}
-                v_own = " ".join(fmt(x) for x in v)
+                v_own = v
             attrs.update({p: fmt(x) for p, x in zip(pnames, row)})
             comp = getattr(neuroml, pop.cell_type)(id=comp_id, **attrs)
             getattr(doc, pop.cell_type).append(comp)
         sub = "%s__%d" % (name, k) if many else name
-        instances = []
-        for j, i in enumerate(members):
-            loc = None
-            if pop.positions is not None:
-                x, y, z = (fmt(c) for c in pop.positions[:, i])
-                loc = neuroml.Location(x=x, y=y, z=z)
-            instances.append(neuroml.Instance(id=j, location=loc))
-        npop = neuroml.Population(id=sub, component=comp_id, size=len(members),
-                                  type="populationList", instances=instances)
-        if v_own is not None:
-            npop.properties.append(neuroml.Property(tag="ranvier:v_init", value=v_own))
-        if many:
-            npop.properties.append(neuroml.Property(tag="ranvier:population", value=name))
-            npop.properties.append(neuroml.Property(
-                tag="ranvier:indices", value=" ".join(str(int(i)) for i in members)))
-        net.populations.append(npop)
+        positions = pop.positions[:, members].T if pop.positions is not None else None
+        net.populations.append(nn.Population(
+            id=sub, component=comp_id, size=members.size, positions=positions, v_init=v_own,
+            label=name if many else None, indices=members if many else None))
         split.sub_names.append(sub)
         split.components.append(comp_id)
         split.members.append(members)
@@ -317,17 +297,12 @@ def _write_projection(neuroml, doc, net, prj, name, splits, plastic_components):
             pid = name
         else:
             pid = "%s__%d__%d" % (name, a, b) + ("__%d" % s if ns > 1 else "")
-        proj = neuroml.Projection(id=pid, presynaptic_population=pre.sub_names[a],
-                                  postsynaptic_population=post.sub_names[b],
-                                  synapse=syn_ids[s])
-        pre_path = "../%s/%%d/%s" % (pre.sub_names[a], pre.components[a])
-        post_path = "../%s/%%d/%s" % (post.sub_names[b], post.components[b])
-        proj.connection_wds = [
-            neuroml.ConnectionWD(id=int(k), pre_cell_id=pre_path % ja[k],
-                                 post_cell_id=post_path % jb[k], weight=fmt(prj.weight[k]),
-                                 delay="%sms" % fmt(prj.delay[k]))
-            for k in sel]
-        net.projections.append(proj)
+        net.projections.append(nn.Projection(
+            id=pid, pre=pre.sub_names[a], post=post.sub_names[b], synapse=syn_ids[s],
+            pre_component=pre.components[a], post_component=post.components[b],
+            index=sel.astype(np.int64), pre_cell=ja[sel], post_cell=jb[sel],
+            weight=np.asarray(prj.weight, dtype=np.float64)[sel],
+            delay=np.asarray(prj.delay, dtype=np.float64)[sel]))
 
 
 def _write_current_source(neuroml, doc, net, cs, name, splits):
@@ -368,12 +343,9 @@ def _write_current_source(neuroml, doc, net, cs, name, splits):
         subs = split.sub_of[indices]
         for b in np.unique(subs):
             sel = indices[subs == b]
-            il = neuroml.InputList(id="%s_%d_%d" % (name, t, b), component=name,
-                                   populations=split.sub_names[b])
-            il.input = [neuroml.Input(id=j, target="../%s/%d/%s" % (
-                split.sub_names[b], split.index_in_sub[i], split.components[b]),
-                destination="synapses") for j, i in enumerate(sel)]
-            net.input_lists.append(il)
+            net.input_lists.append(nn.InputList(
+                id="%s_%d_%d" % (name, t, b), component=name, population=split.sub_names[b],
+                population_component=split.components[b], cells=split.index_in_sub[sel]))
 
 
 def _lems(model, net_id, nml_name, splits, library=()):
