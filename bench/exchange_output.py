@@ -10,16 +10,19 @@ import numpy as np
 
 
 def export_all(sim, files, duration):
-    """Exports to every {format: path} of files; the seconds each took."""
+    """Exports to every {name: path} of files (the format from the path's
+    name: .net.nml, .net.nml.h5, circuit_config.json); the seconds each
+    took."""
     seconds = {}
-    for fmt, path in files.items():
+    for name, path in files.items():
         t0 = time.perf_counter()
-        sim.export(str(path), format=fmt, duration=duration)
-        seconds[fmt] = time.perf_counter() - t0
+        sim.export(str(path), duration=duration)
+        seconds[name] = time.perf_counter() - t0
     return seconds
 
 
 def command_spikes(fmt, folder, label, ref):
+    # fmt: "sonata", or one of the NeuroML forms
     """Whether the spikes `ranvier run` wrote for a population are ref's
     (index and time arrays sorted by time, then index; only the recorded
     cells, which come first).  LEMS event files hold seconds: repr(t / 1000)

@@ -1,13 +1,13 @@
 """
 The Potjans-Diesmann microcircuit (examples/potjans2014.py) through SONATA
-and NeuroML: build in pyNN.ranvier, export to both, run; import each file,
+and NeuroML (XML, and the HDF5 form): build in pyNN.ranvier, export to each, run; import each file,
 run again; compare the spikes (bit for bit) and print sizes, export,
 import (read + build) and run times, and rates; then `ranvier run FILE` on
 each (wall time, and whether the spikes it writes are the reference's).
 Figures only.
 
     python bench/exchange_potjans.py [--scale 0.1] [--tstop 1000] [--input poisson]
-                                     [--formats sonata,neuroml]
+                                     [--formats sonata,neuroml,nml-hdf5]
 """
 
 import argparse
@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--tstop", type=float, default=1000.0)
     ap.add_argument("--input", default="poisson")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--formats", default="sonata,neuroml")
+    ap.add_argument("--formats", default="sonata,neuroml,nml-hdf5")
     ap.add_argument("--folder", default=None)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "examples"))
@@ -40,7 +40,8 @@ def main():
     from ranvier import exchange
     folder = pathlib.Path(args.folder or tempfile.mkdtemp(prefix="potjans-exchange-"))
     files = {"sonata": folder / "sonata" / "circuit_config.json",
-             "neuroml": folder / "neuroml" / "potjans.net.nml"}
+             "neuroml": folder / "neuroml" / "potjans.net.nml",
+             "nml-hdf5": folder / "nml-hdf5" / "potjans.net.nml.h5"}
     files = {k: files[k] for k in args.formats.split(",")}
     sim.setup(timestep=pd.DT, min_delay=pd.MIN_DELAY, threads=args.threads)
     t0 = time.perf_counter()
@@ -76,7 +77,7 @@ def main():
         same = all(np.array_equal(ref[k][0], got[k][0]) and np.array_equal(ref[k][1], got[k][1])
                    for k in ref)
         ok &= same
-        print("%-7s export %.1f s, %.1f MB; import: read %.1f s, build %.1f s; run %.1f s; "
+        print("%-8s export %.1f s, %.1f MB; import: read %.1f s, build %.1f s; run %.1f s; "
               "spikes bit-identical after the round trip: %s"
               % (fmt, export_s[fmt], size / 1e6, t1 - t0, t2 - t1, t3 - t2, same))
         print("  " + ", ".join("%s %.2f Hz" % (name, got[name][0].size / model.population(

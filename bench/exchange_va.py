@@ -2,7 +2,7 @@
 The Vogels-Abbott COBA benchmark network (bench/vogels_abbott.py: 4000
 cells, PyNN's VAbenchmarks), static and with STDP on E->E
 (bench/plastic_network.py's rule, with dendritic_delay_fraction 0 so that
-NeuroML can express it), through SONATA and NeuroML: export, run, import,
+NeuroML can express it), through SONATA and NeuroML (XML and the HDF5 form): export, run, import,
 run again, compare spikes and learned weights bit for bit; export, import
 (read + build) and run times, file sizes; then `ranvier run FILE` on each
 (its wall time, and whether the spikes it writes are the reference's).
@@ -58,7 +58,8 @@ def main():
         exc, inh, prjs = va.build_network(
             sim, "COBA", e2e_synapse=stdp_synapse(sim) if variant == "plastic" else None)
         files = {"sonata": root / variant / "sonata" / "circuit_config.json",
-                 "neuroml": root / variant / "neuroml" / "va.net.nml"}
+                 "neuroml": root / variant / "neuroml" / "va.net.nml",
+                 "nml-hdf5": root / variant / "nml-hdf5" / "va.net.nml.h5"}
         export_s = export_all(sim, files, args.tstop)
         t0 = time.perf_counter()
         sim.run(args.tstop)

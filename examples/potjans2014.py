@@ -164,9 +164,12 @@ def build_network(sim, n_scaling=1.0, k_scaling=1.0, input_type="poisson", recor
         pop = sim.Population(int(N_FULL[name] * n_scaling), cell_type, label=name)
         pop.initialize(v=v0)
         pop.annotate(type=name[-1])
-        pop[0:round(pop.size * fraction_spikes)].record("spikes")
-        if record_v:
-            pop[0:round(pop.size * fraction_v)].record("v")
+        # (a view of no cells cannot record: PyNN's PopulationView needs one)
+        n_spikes, n_v = round(pop.size * fraction_spikes), round(pop.size * fraction_v)
+        if n_spikes:
+            pop[0:n_spikes].record("spikes")
+        if record_v and n_v:
+            pop[0:n_v].record("v")
         populations[name] = pop
 
     if input_type == "DC":

@@ -187,18 +187,30 @@ def _text(node, key, where, default=None):
 
 
 def _top_level(root, path):
-    """The document's components, from the embedded XML."""
+    """The document's components, from the embedded XML (parsed quietly:
+    libNeuroML's read_neuroml2_string prints the whole document)."""
+    import os
     import neuroml
-    from neuroml.loaders import read_neuroml2_string
+    from neuroml.loaders import read_neuroml2_file
+    from neuroml.nml.nml import parseString
+    from neuroml.utils import add_all_to_document
     xml = _text(root, "neuroml_top_level", path, default="")
     if not xml.strip():
         return neuroml.NeuroMLDocument(id=_text(root, "id", path, default="network"))
-    import os
+    where = "%s: /neuroml: neuroml_top_level" % path
     try:
-        return read_neuroml2_string(xml, include_includes=True, verbose=False,
-                                    base_path=os.path.dirname(os.path.abspath(path)))
-    except Exception as err:   # libNeuroML raises bare Exceptions on bad XML
-        fail(path, "/neuroml: neuroml_top_level cannot be read as NeuroML 2 (%s)" % err)
+        doc = parseString(xml, silence=True, print_warnings=False)
+    except Exception as err:   # lxml and generateDS raise their own exceptions
+        fail(where, "cannot be read as NeuroML 2 (%s)" % err)
+    if not isinstance(doc, neuroml.NeuroMLDocument):
+        fail(where, "the root element is not <neuroml>")
+    for inc in list(doc.includes):
+        inc_path = os.path.join(os.path.dirname(os.path.abspath(path)), inc.href)
+        try:
+            add_all_to_document(read_neuroml2_file(inc_path, include_includes=True), doc)
+        except Exception as err:
+            fail(where, "included file %s cannot be read as NeuroML 2 (%s)" % (inc.href, err))
+    return doc
 
 
 def _dataset(group, where):
