@@ -159,3 +159,47 @@ def test_vogels_abbott_example_distributed(tmp_path):
     for line in rates:
         assert line in distributed
     assert (tmp_path / "va.png").stat().st_size > 10000
+
+
+def test_ranvier_command_distributed(tmp_path):
+    """`mpirun -np 2 ranvier run FILE` writes the files of a serial run, byte
+    for byte (spikes and v; NeuroML/LEMS and SONATA), once."""
+    import pyNN.ranvier as sim
+    sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+    from exchange_nets import vogels_abbott
+    vogels_abbott(sim, n=60)
+    sim.export(str(tmp_path / "n" / "va.net.nml"), duration=150.0)
+    sim.export(str(tmp_path / "s" / "circuit_config.json"), format="sonata", duration=150.0)
+    sim.end()
+    runs = (("n", "LEMS_va.xml", ("E.spikes", "I.spikes", "E.v.dat")),
+            ("s", "simulation_config.json", ("spikes.h5",)))
+    for form, name, outputs in runs:
+        folder = tmp_path / form
+        files = {}
+        for processes in (1, 2):
+            out = folder / ("out%d" % processes)
+            _, text = _run(["-m", "ranvier.exchange.cli", "run", str(folder / name), "--quiet",
+                            "--output", str(out)], processes, str(folder))
+            assert text.count("simulated 150 ms") == 1, text        # one process reports
+            assert ("on 2 MPI processes" in text) == (processes == 2), text
+            files[processes] = out
+        assert sorted(os.listdir(files[1])) == sorted(os.listdir(files[2]))
+        for f in set(outputs) | set(os.listdir(files[1])):
+            if f.endswith(".h5"):
+                a, b = _datasets(files[1] / f), _datasets(files[2] / f)
+                assert sorted(a) == sorted(b), (form, f)
+                assert all(np.array_equal(a[k], b[k]) for k in a), (form, f)
+                assert any(v.size > 10 for v in a.values()), (form, f)
+            else:
+                a = (files[1] / f).read_bytes()
+                assert a == (files[2] / f).read_bytes(), (form, f)
+                assert len(a) > 100, (form, f)
+
+
+def _datasets(path):
+    import h5py
+    out = {}
+    with h5py.File(str(path)) as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
+                     if isinstance(obj, h5py.Dataset) else None)
+    return out

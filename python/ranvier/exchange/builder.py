@@ -46,7 +46,8 @@ class Built:
 
     def spikes(self):
         """{population label: (indices, times)} of the recorded populations,
-        sorted by time then index."""
+        sorted by time then index; under MPI, every process's (a
+        collective call)."""
         out = {}
         for label, pop in self.populations.items():
             if "spikes" not in self.model.population(label).record:
@@ -54,6 +55,7 @@ class Built:
             if hasattr(pop, "_handle"):
                 ids, times = pop.recorder._get_spiketimes(pop.all_cells)
                 index = np.asarray(ids, dtype=np.int64) - int(pop.first_id)
+                index, times = _gathered(self.sim, index, np.asarray(times))
             else:       # another backend
                 trains = pop.get_data("spikes", clear=False).segments[-1].spiketrains
                 index = np.concatenate([np.full(len(st), st.annotations["source_index"])
@@ -63,6 +65,15 @@ class Built:
             order = np.lexsort((index, times))
             out[label] = (index[order], np.asarray(times)[order])
         return out
+
+
+def _gathered(sim, index, times):
+    """Every process's spikes (each neuron lives on one process)."""
+    if sim.num_processes() == 1:
+        return index, times
+    from pyNN.ranvier import mpi
+    parts = mpi.world().allgather((index, times))
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
 def build(model, sim=None, **setup_extra):

@@ -17,6 +17,9 @@ spike: 'id time' for ID_TIME, time in seconds) and output files (time and
 v in SI units), beside the LEMS file unless --output is given; for a bare
 .nml, <population>.spikes for every population.  Output files appear only
 once all of them are written.  Exit status 0 on success, 2 on a bad file.
+Under `mpirun -np N ranvier run FILE` the N processes share the network
+(pyNN.ranvier's MPI partition); the first process prints and writes the
+files, which are those of a serial run.
 
 :copyright: Copyright the Ranvier developers.
 """
@@ -80,24 +83,32 @@ def run(args):
     if model.duration is None:
         raise ExchangeError("%s: no simulation time in the file (no LEMS simulation or SONATA "
                             "run section): give --duration" % args.file)
-    print(model.summary())
+    # under mpirun every process runs this; the first one prints and writes
+    from pyNN.ranvier import mpi
+    comm = mpi.world()
+    first = comm is None or comm.Get_rank() == 0
+    if first:
+        print(model.summary() + (" on %d MPI processes" % comm.Get_size() if comm else ""))
     built = build(model, threads=args.threads)
     t1 = time.perf_counter()
     import pyNN.ranvier as sim
     chunks = 20
     for k in range(1, chunks + 1):
         sim.run_until(model.duration * k / chunks)
-        if not args.quiet:
+        if first and not args.quiet:
             print("\r  %3d %%  t = %g ms" % (100 * k // chunks, sim.get_current_time()),
                   end="", file=sys.stderr, flush=True)
-    if not args.quiet:
+    if first and not args.quiet:
         print(file=sys.stderr)
     t2 = time.perf_counter()
     spikes = built.spikes()
+    signals = _recorded_signals(model, built, first)      # (collective under MPI)
+    if not first:
+        return 0
     if fmt == "sonata":
-        files = _write_sonata(model, built, spikes, args.output)
+        files = _write_sonata(model, signals, spikes, args.output)
     else:
-        files = _write_lems(model, built, spikes, args.output, args.file)
+        files = _write_lems(model, signals, spikes, args.output, args.file)
     print("built in %.2f s, simulated %g ms in %.2f s" % (t1 - t0, model.duration, t2 - t1))
     for label, (idx, times) in spikes.items():
         n = model.population(label).record["spikes"].size
@@ -108,17 +119,29 @@ def run(args):
     return 0
 
 
-def _signals(built, label, variable):
-    pop = built.populations[label]
-    block = pop.get_data(variable, clear=False)
-    sig = block.segments[-1].filter(name=variable)[0]
-    ids = np.asarray(sig.array_annotations["channel_index"] if "channel_index" in
-                     sig.array_annotations else np.arange(sig.shape[1]))
-    return np.asarray(sig.times.rescale("ms")), np.asarray(sig.magnitude), ids, \
-        float(sig.sampling_period.rescale("ms"))
+def _recorded_signals(model, built, first):
+    """{(label, variable): (times ms, data with one column per recorded cell in
+    index order, sampling interval ms)} of every recorded analog variable, on
+    the first process (the others take part in gathering them)."""
+    out = {}
+    for pop in model.populations:
+        for variable in pop.record:
+            if variable == "spikes":
+                continue
+            block = built.populations[pop.label].get_data(variable, clear=False)
+            if not first:
+                continue
+            sig = block.segments[-1].filter(name=variable)[0]
+            ids = np.asarray(sig.array_annotations["channel_index"] if "channel_index" in
+                             sig.array_annotations else np.arange(sig.shape[1]))
+            order = np.argsort(ids, kind="stable")
+            out[pop.label, variable] = (np.asarray(sig.times.rescale("ms")),
+                                        np.asarray(sig.magnitude)[:, order],
+                                        float(sig.sampling_period.rescale("ms")))
+    return out
 
 
-def _write_sonata(model, built, spikes, output):
+def _write_sonata(model, signals, spikes, output):
     from .sonata_write import write_spikes
     import h5py
     info = getattr(model, "sonata_output", None) or {"dir": "output", "spikes_file": "spikes.h5",
@@ -130,7 +153,7 @@ def _write_sonata(model, built, spikes, output):
                      sort="time" if info["sort"] in ("time", "by_time") else "id")
         written.append(os.path.join(out_dir, info["spikes_file"]))
         for label, variable, file_name in info["reports"]:
-            times, data, _, dt = _signals(built, label, variable)
+            times, data, dt = signals[label, variable]
             indices = model.population(label).record[variable]
             with h5py.File(stage.path(file_name), "w") as f:
                 g = f.create_group("report/%s" % label)
@@ -147,7 +170,7 @@ def _write_sonata(model, built, spikes, output):
     return written
 
 
-def _write_lems(model, built, spikes, output, source):
+def _write_lems(model, signals, spikes, output, source):
     out_dir = output or os.path.dirname(os.path.abspath(source))
     outputs = getattr(model, "lems_outputs", None)
     written = []
@@ -175,7 +198,7 @@ def _write_lems(model, built, spikes, output, source):
                 columns, t_ms = [], None
                 for nml_pop, j in out["cells"]:
                     label, i = model.nml_map[nml_pop][0], int(model.nml_map[nml_pop][1][j])
-                    t_ms, data, _, _ = _signals(built, label, "v")
+                    t_ms, data, _ = signals[label, "v"]
                     rec = model.population(label).record["v"]
                     columns.append(data[:, int(np.searchsorted(rec, i))])
                 table = np.column_stack([t_ms / 1000.0] + [c / 1000.0 for c in columns])
