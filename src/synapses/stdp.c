@@ -15,6 +15,12 @@
  * arrival depresses with K- just before it; the spike is then transmitted
  * with the new weight.  A post spike seen at the same time as an arrival
  * counts as after it (it potentiates, with K+ including that arrival).
+ * Here Ranvier departs from NEST, whose stdp_synapse reads the post spikes
+ * in (t_last, Ts] and so counts such a spike before the arrival: it
+ * potentiates with K+ excluding it, A_plus F+(w) less (tests/python/
+ * test_synapse_dynamics.py, test_vs_nest).  On the grid such ties are
+ * common (bench/stdp_replay.py: 9-26 of 367 synapses of a recurrent
+ * network at ~60 Hz within 1 s), so a replay must follow this rule.
  * Times closer than 1e-6 dt are the same time: the times compared are sums
  * of grid times and delays, which rounding can put a few ulp apart when
  * they are equal.
@@ -35,6 +41,12 @@
  * When the synapse must know post spikes that have not happened yet when
  * the presynaptic spike is delivered (f < 1/2), its update is deferred to
  * the step where they are known, which is still before the spike arrives.
+ * So the weights read after a run to T hold the updates of exactly the
+ * presynaptic spikes with t_pre + (1 - 2f) D <= T + dt, i.e. those whose
+ * post spikes (before Ts - Dd) are all known by T: with f >= 1/2 every
+ * spike emitted by T, even one that reaches the synapse after T; with
+ * f < 1/2 not those emitted in the last (1 - 2f) D - dt, whose updates
+ * the next run makes.
  *
  * Per-synapse columns: the parameters below; state: the weight, K+ at the
  * last arrival, the time of the last arrival.

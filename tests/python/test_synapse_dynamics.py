@@ -645,6 +645,55 @@ def test_vogels2011():
     assert w[-1] == pytest.approx(0.5 - 2 * eta * alpha, abs=1e-12)   # two lone spikes
 
 
+def _stdp_from(connector, rule, threads=1):
+    """The weights learned through `connector` by four synapses driven as in
+    test_stdp_pair_closed_form (each sign of Delta t, f = 0)."""
+    D, f = 1.5, 0.0
+    drive = 40.0 + 30.0 * np.arange(len(PAIR_DTS))
+    t_pre = np.round(drive + 1.2 + (2 * f - 1) * D - np.array(PAIR_DTS), 1)
+    if rule == "vogels":
+        td = sim.Vogels2011Rule(tau=20.0, eta=0.01, rho=5.0)
+        wd = sim.AdditiveWeightDependence(w_max=1.0)
+    else:
+        td = sim.SpikePairRule(tau_plus=TAU_PLUS, tau_minus=TAU_MINUS, A_plus=A_PLUS,
+                               A_minus=A_MINUS)
+        wd = _wd(rule)[0]
+    syn = sim.STDPMechanism(timing_dependence=td, weight_dependence=wd,
+                            dendritic_delay_fraction=f, weight=W0, delay=D)
+    n = len(PAIR_DTS)
+    if connector == "one_to_one":
+        conn = sim.OneToOneConnector()
+    else:
+        conn = sim.FromListConnector([(i, i, W0, D) for i in range(n)])
+    sim.setup(timestep=DT, threads=threads)
+    pre = sim.Population(n, sim.SpikeSourceArray(spike_times=[[t, t + 100.0] for t in t_pre]))
+    drv = sim.Population(n, sim.SpikeSourceArray(spike_times=[[t] for t in drive]))
+    post = sim.Population(n, sim.IF_curr_exp(tau_syn_E=0.1, tau_syn_I=0.1, tau_refrac=1.0,
+                                             v_thresh=-50.0))
+    sim.Projection(drv, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=200.0,
+                                                                         delay=1.0))
+    prj = sim.Projection(pre, post, conn, syn)
+    sim.run(t_pre.max() + 110.0)
+    return weights_of(prj)
+
+
+@pytest.mark.parametrize("rule", ["additive", "multiplicative", "apmd", "gutig", "vogels"])
+def test_stdp_from_list_keeps_the_rule(rule, monkeypatch):
+    """The same synapses through FromListConnector -- fastconnect's bulk path
+    and PyNN's generic one -- learn what they learn through
+    OneToOneConnector.  Regression: FromListConnector (and
+    FromFileConnector) translate the synapse type's parameter space
+    themselves, without the rule selectors that native_parameters adds
+    (weight_rule, timing_rule), so their STDP connections ran as additive
+    SpikePairRule whatever the weight and timing dependence."""
+    expected = _stdp_from("one_to_one", rule)
+    assert np.all(expected != W0)
+    _close(_stdp_from("from_list", rule), expected, 0.0, "fastconnect " + rule)
+    import pyNN.ranvier.fastconnect as fc
+    monkeypatch.setattr(fc, "plan", lambda projection, connector: None)
+    _close(_stdp_from("from_list", rule), expected, 0.0, "generic " + rule)
+
+
 # ==========================================================================
 # Stochastic synapses
 # ==========================================================================

@@ -59,6 +59,20 @@ DISTRIBUTIONS = {
 CONSTANT, MATRIX = 0, 12
 
 
+def _extra_parameters(synapse_type):
+    """The native parameters a synapse type adds to its translated ones: an
+    STDPMechanism's timing and weight dependences name the kernel's rule
+    (timing_rule, weight_rule).  PyNN's native_parameters adds them, but
+    connectors that translate the parameter space themselves
+    (FromListConnector, FromFileConnector, and fastconnect's bulk copy of
+    them) do not: their connections got the kernel's defaults, so every
+    STDPMechanism made by them ran as additive SpikePairRule."""
+    extra = dict(getattr(synapse_type, "extra_parameters", None) or {})
+    for part in ("timing_dependence", "weight_dependence"):
+        extra.update(getattr(getattr(synapse_type, part, None), "extra_parameters", None) or {})
+    return extra
+
+
 def _components(cells):
     """The root Populations under cells (Population, view or Assembly), as
     (population, root indices) in the order of the cells' own indices."""
@@ -220,6 +234,8 @@ class Projection(common.Projection):
     def _store(self, pre, post, params):
         """Sends connections (projection indices, of any integer type) to the kernel."""
         params = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+        for name, value in _extra_parameters(self.synapse_type).items():
+            params.setdefault(name, np.asarray(value, dtype=np.float64))
         self._cache = None
         if np.size(pre) == 0:
             return
