@@ -4,8 +4,8 @@
 #   scripts/setup.sh
 #
 # 1. installs missing Debian build tools (C/C++ compiler, make, cmake, Open
-#    MPI, and python3-venv if `python3 -m venv` does not work); sudo only
-#    when not root;
+#    MPI, a Java runtime for jNeuroML, and python3-venv if `python3 -m venv`
+#    does not work); sudo only when not root;
 # 2. creates .venv in the repository root if absent;
 # 3. installs requirements.txt (pinned) into it;
 # 4. builds and installs Ranvier (`pip install .`) when its sources changed;
@@ -70,6 +70,9 @@ cmake_ok || need+=(cmake)
 # what mpi4py (requirements.txt) is built against.
 { command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; } \
     || need+=(openmpi-bin libopenmpi-dev)
+# Java: pyNeuroML's jNeuroML, which the exchange tests use to validate the
+# exported NeuroML and to run it in jLEMS and (translated) in NEURON.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 [ "${#need[@]}" -gt 0 ] && apt_install "${need[@]}"
 
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (Python >= 3.10 with pip is required)"

@@ -306,3 +306,71 @@ def test_plastic_lems_types_run_in_jlems(tmp_path):
     jlems_change = final[:30].mean() - 0.006
     assert ranvier_change > 0.001                     # the weights have learned
     assert abs(jlems_change - ranvier_change) < 0.2 * ranvier_change
+
+
+def _static_network(sim, dt):
+    """Deterministic input (spike arrays, onto both receptors) into
+    IF_cond_exp cells and IF_curr_alpha cells, which the first excite
+    (feed-forward: no loop to amplify two simulators' small differences);
+    records spikes."""
+    from pyNN.random import NumpyRNG
+    rng = np.random.default_rng(5)
+    times = [np.sort(rng.uniform(0.0, 300.0, 12)).round(1) for _ in range(40)]
+    sim.setup(timestep=dt, min_delay=0.5)
+    drive = sim.Population(40, sim.SpikeSourceArray(spike_times=times), label="drive")
+    exc = sim.Population(20, sim.IF_cond_exp(tau_refrac=2.0), label="exc")
+    inh = sim.Population(5, sim.IF_curr_alpha(tau_syn_E=2.0, tau_refrac=2.0), label="inh")
+    r = NumpyRNG(seed=3)
+    for pre, post, p, w, d, rec, label in (
+            (drive, exc, 0.3, 0.01, 1.0, "excitatory", "dE"),
+            (drive, exc, 0.2, 0.01, 0.5, "inhibitory", "dIE"),
+            (drive, inh, 0.3, 0.8, 1.0, "excitatory", "dI"),
+            (drive, inh, 0.1, -0.5, 2.0, "inhibitory", "dII"),
+            (exc, inh, 0.3, 0.6, 1.5, "excitatory", "EI")):
+        sim.Projection(pre, post, sim.FixedProbabilityConnector(p, rng=r),
+                       sim.StaticSynapse(weight=w, delay=d), receptor_type=rec, label=label)
+    exc.record("spikes")
+    inh.record("spikes")
+    return exc, inh
+
+
+def test_exported_network_runs_in_neuron(tmp_path):
+    """The exported LEMS file, translated to NEURON by jNeuroML (jnml -neuron),
+    runs the same network: every cell's first spike at Ranvier's time within
+    three steps, and spike counts within 3 % of Ranvier's and of the same
+    PyNN script on pyNN.neuron.  (The translation detects a spike a step
+    late, which drifts later spikes: 0.01 to 0.03 ms each at dt = 0.01 ms;
+    hence the small dt.)"""
+    import shutil
+    if shutil.which("java") is None or importlib.util.find_spec("pyneuroml") is None:
+        pytest.skip("needs java and pyNeuroML's jNeuroML")
+    if shutil.which("nrnivmodl", path=os.path.dirname(sys.executable) + os.pathsep
+                    + os.environ.get("PATH", "")) is None:
+        pytest.skip("needs NEURON's nrnivmodl")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from jneuroml_neuron import run_neuron
+    dt, tstop = 0.01, 300.0
+    pops = _static_network(sim, dt)
+    sim.export(str(tmp_path / "n.net.nml"), duration=tstop)
+    sim.run(tstop)
+    ranvier = {p.label: spikes_of(p) for p in pops}
+    sim.end()
+    ok, output = run_neuron(str(tmp_path / "LEMS_n.xml"))
+    assert ok, output[-3000:]
+    nrn = pytest.importorskip("pyNN.neuron")
+    pops = _static_network(nrn, dt)
+    nrn.run(tstop)
+    script = {p.label: sum(p.get_spike_counts().values()) for p in pops}
+    nrn.end()
+    for label, (idx, times) in ranvier.items():
+        table = np.loadtxt(str(tmp_path / ("%s.spikes" % label)), ndmin=2)
+        ids, seconds = table[:, 0].astype(np.int64), table[:, 1]
+        assert idx.size > 50, label
+        for i in np.unique(idx):
+            mine = seconds[ids == i]
+            assert mine.size, (label, i)
+            assert abs(mine.min() * 1000.0 - times[idx == i].min()) <= 3 * dt + 1e-9, (label, i)
+        print("spikes of %s: Ranvier %d, NEURON from the file %d, pyNN.neuron %d"
+              % (label, idx.size, ids.size, script[label]))
+        assert abs(ids.size - idx.size) <= 0.03 * idx.size, (label, ids.size, idx.size)
+        assert abs(ids.size - script[label]) <= 0.03 * script[label], (label, ids.size, script)
