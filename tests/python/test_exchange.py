@@ -9,6 +9,7 @@ broken files raise clear errors; the `ranvier` command runs both formats.
 import importlib.util
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -414,7 +415,16 @@ def test_bad_files_name_the_file_and_element(tmp_path):
     path = sim.export(str(tmp_path / "t.net.nml"), duration=10.0)
     text = open(path).read().replace('tau_syn="10.0"', 'tau_syn="9.0"')
     open(path, "w").write(text)
-    with pytest.raises(ExchangeError, match="projection id='IE.*tau_syn"):
+    with pytest.raises(ExchangeError, match=r"t.net.nml: line \d+: <projection id='IE__0__0'>: "
+                                            "synapse 'syn_IE' has tau_syn = 9.0"):
+        exchange.read(path)
+    # a cell component without a parameter: the component's own line
+    lines = pathlib.Path(path).read_text().splitlines()
+    k, line = next((k, l) for k, l in enumerate(lines) if "<IF_cond_exp " in l)
+    lines[k] = line.replace(' tau_m="20.0"', "")
+    pathlib.Path(path).write_text("\n".join(lines))
+    with pytest.raises(ExchangeError, match="t.net.nml: line %d: <IF_cond_exp id='IF_cond_exp_E"
+                                            "'>: parameter tau_m is missing" % (k + 1)):
         exchange.read(path)
     # SONATA: a missing dataset and an unknown cell template
     vogels_abbott(sim, n=20)

@@ -91,3 +91,39 @@ def quantity(text, where, default_unit=None):
     if unit not in UNITS:
         fail(where, "unit %r is not supported" % unit)
     return value * UNITS[unit] if UNITS[unit] != 1.0 else value
+
+
+class Where:
+    """An element of an XML file, for error messages: "<file>: line <n>:
+    <tag id='...'>".  The line is looked up only when the message is made,
+    since it means reading the file again (libNeuroML's objects do not keep
+    their lines)."""
+
+    def __init__(self, path, tag, ident):
+        self.path, self.tag, self.ident = path, tag, ident
+
+    def __str__(self):
+        line, tag = element_line(self.path, self.tag, self.ident)
+        return "%s: %s<%s id=%r>" % (self.path, "line %d: " % line if line else "",
+                                     tag or self.tag or "component", self.ident)
+
+
+def element_line(path, tag, ident):
+    """(line, tag) of the first element with this id (and tag, unless None)
+    in the XML file at path; (None, None) if there is none."""
+    try:
+        from lxml import etree
+    except ImportError:
+        return None, None
+    try:
+        with open(path, "rb") as f:
+            for _, el in etree.iterparse(f, events=("end",), huge_tree=True):
+                name = etree.QName(el).localname if isinstance(el.tag, str) else None
+                if el.get("id") == ident and (tag is None or name == tag):
+                    return el.sourceline, name
+                el.clear(keep_tail=True)          # (a big file is not kept whole)
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+    except (OSError, etree.XMLSyntaxError):
+        pass
+    return None, None

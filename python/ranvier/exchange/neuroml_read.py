@@ -15,7 +15,8 @@ synapses of Ranvier's LEMS types (neuroml_plastic.py) in the LEMS file the
 network's property ranvier:synapse_components names.  Populations that
 Ranvier split on export (ranvier:population, ranvier:indices) are joined
 again, and per-neuron initial v (ranvier:v_init) is read back.  Anything
-else raises ExchangeError naming the file and the element.
+else raises ExchangeError naming the file and the element (with its line
+in an XML file: neuroml_network.Where).
 
 :copyright: Copyright the Ranvier developers.
 """
@@ -29,7 +30,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from . import model as m
-from .neuroml_network import fail as _fail, quantity
+from .neuroml_network import Where, fail as _fail, quantity
 
 CELL_LISTS = ("IF_curr_alpha", "IF_curr_exp", "IF_cond_alpha", "IF_cond_exp",
               "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp")
@@ -106,7 +107,7 @@ def _read_lems(path):
     if len(sims) != 1:
         _fail(path, "has %d <Simulation> elements; one is needed" % len(sims))
     sim = sims[0]
-    where = "%s: <Simulation id=%r>" % (path, sim.get("id"))
+    where = Where(path, "Simulation", sim.get("id"))
     out = {"path": path, "duration": quantity(sim.get("length"), where),
            "dt": quantity(sim.get("step"), where), "seed": int(sim.get("seed", 1)),
            "record": [], "outputs": []}
@@ -221,6 +222,15 @@ def is_hdf5(path):
     return str(path).lower().endswith(NETWORK_SUFFIXES[1:])
 
 
+def _component_where(where, comp):
+    """Where the component `comp` that the element at `where` refers to is:
+    its own element in an XML file; in the HDF5 form (whose components are
+    XML inside an attribute) the referring group and the component's id."""
+    if isinstance(where, Where):
+        return Where(where.path, None, comp.id)
+    return "%s (component %r)" % (where, comp.id)
+
+
 def _num_or_auto(text):
     try:
         return float(text)
@@ -264,7 +274,7 @@ def _join(label, parts):
         params = {k: np.full(n, float(v)) for k, v in celltype.default_parameters.items()}
         init = {k: np.full(n, float(v)) for k, v in celltype.default_initial_values.items()}
     for pop_id, _, comp, indices, pos, where, v_own in parts:
-        where = "%s (component %r)" % (where, comp.id)
+        where = _component_where(where, comp)
         if positions is not None:
             positions[:, indices] = pos
         if kind == "SpikeSourceArray":
@@ -461,7 +471,7 @@ def _read_inputs(model, doc, net, path):
 
 
 def _source(kind, comp, where):
-    where = "%s (component %r)" % (where, comp.id)
+    where = _component_where(where, comp)
     props = _props(comp)
     if "pynn:kind" in props:
         params = {}

@@ -131,7 +131,7 @@ def _numbers(text, dtype, count, where, tag):
 
 
 def _read_population(pop, path):
-    where = "%s: <population id=%r>" % (path, pop.id)
+    where = nn.Where(path, "population", pop.id)
     size = len(pop.instances) if pop.instances else int(pop.size)
     if pop.instances and [int(i.id) for i in pop.instances] != list(range(size)):
         fail(where, "instance ids must be 0..%d in order" % (size - 1))
@@ -151,7 +151,7 @@ def _read_population(pop, path):
 
 
 def _read_projection(proj, path):
-    where = "%s: <projection id=%r>" % (path, proj.id)
+    where = nn.Where(path, "projection", proj.id)
     conns = list(proj.connection_wds) + list(proj.connections)
     n = len(conns)
     out = nn.Projection(id=proj.id, pre=proj.presynaptic_population,
@@ -172,7 +172,7 @@ def _read_projection(proj, path):
 
 
 def _read_input_list(il, path):
-    where = "%s: <inputList id=%r>" % (path, il.id)
+    where = nn.Where(path, "inputList", il.id)
     inputs = list(il.input) + list(il.input_ws)
     for inp in inputs:
         if (inp.destination or "synapses") != "synapses":
