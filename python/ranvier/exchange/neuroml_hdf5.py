@@ -33,8 +33,6 @@ Attributes may exceed HDF5's 64 KiB object-header limit (libver v108).
 :copyright: Copyright the Ranvier developers.
 """
 
-import io
-
 import numpy as np
 
 from . import neuroml_network as nn
@@ -189,11 +187,8 @@ def _text(node, key, where, default=None):
 def _top_level(root, path):
     """The document's components, from the embedded XML (parsed quietly:
     libNeuroML's read_neuroml2_string prints the whole document)."""
-    import os
     import neuroml
-    from neuroml.loaders import read_neuroml2_file
     from neuroml.nml.nml import parseString
-    from neuroml.utils import add_all_to_document
     xml = _text(root, "neuroml_top_level", path, default="")
     if not xml.strip():
         return neuroml.NeuroMLDocument(id=_text(root, "id", path, default="network"))
@@ -204,12 +199,8 @@ def _top_level(root, path):
         fail(where, "cannot be read as NeuroML 2 (%s)" % err)
     if not isinstance(doc, neuroml.NeuroMLDocument):
         fail(where, "the root element is not <neuroml>")
-    for inc in list(doc.includes):
-        inc_path = os.path.join(os.path.dirname(os.path.abspath(path)), inc.href)
-        try:
-            add_all_to_document(read_neuroml2_file(inc_path, include_includes=True), doc)
-        except Exception as err:
-            fail(where, "included file %s cannot be read as NeuroML 2 (%s)" % (inc.href, err))
+    from .neuroml_xml import add_includes
+    add_includes(doc, path)
     return doc
 
 
@@ -326,15 +317,3 @@ def _read_input_list(g, where):
         if "weight" in columns:
             il.weight = data[:, columns["weight"]].copy()
     return il
-
-
-def document_xml(doc):
-    """doc without its networks, as NeuroML XML (what neuroml_top_level holds)."""
-    from neuroml.writers import NeuroMLWriter
-    saved, doc.networks = doc.networks, []
-    try:
-        out = io.StringIO()
-        NeuroMLWriter.write(doc, out, close=False)
-        return out.getvalue()
-    finally:
-        doc.networks = saved

@@ -69,6 +69,7 @@ class Network:
     populations: list = field(default_factory=list)
     projections: list = field(default_factory=list)
     input_lists: list = field(default_factory=list)
+    component_lines: dict = field(default_factory=dict)   # XML: component id -> (tag, line)
 
 
 UNITS = {"ms": 1.0, "s": 1000.0, "us": 1e-3, "Hz": 1.0, "per_ms": 1000.0, "per_s": 1.0,
@@ -94,36 +95,12 @@ def quantity(text, where, default_unit=None):
 
 
 class Where:
-    """An element of an XML file, for error messages: "<file>: line <n>:
-    <tag id='...'>".  The line is looked up only when the message is made,
-    since it means reading the file again (libNeuroML's objects do not keep
-    their lines)."""
+    """An element of a file, for error messages: "<file>: line <n>: <tag
+    id='...'>" (without the line where it is not known)."""
 
-    def __init__(self, path, tag, ident):
-        self.path, self.tag, self.ident = path, tag, ident
+    def __init__(self, path, tag, ident, line=None):
+        self.path, self.tag, self.ident, self.line = path, tag, ident, line
 
     def __str__(self):
-        line, tag = element_line(self.path, self.tag, self.ident)
-        return "%s: %s<%s id=%r>" % (self.path, "line %d: " % line if line else "",
-                                     tag or self.tag or "component", self.ident)
-
-
-def element_line(path, tag, ident):
-    """(line, tag) of the first element with this id (and tag, unless None)
-    in the XML file at path; (None, None) if there is none."""
-    try:
-        from lxml import etree
-    except ImportError:
-        return None, None
-    try:
-        with open(path, "rb") as f:
-            for _, el in etree.iterparse(f, events=("end",), huge_tree=True):
-                name = etree.QName(el).localname if isinstance(el.tag, str) else None
-                if el.get("id") == ident and (tag is None or name == tag):
-                    return el.sourceline, name
-                el.clear(keep_tail=True)          # (a big file is not kept whole)
-                while el.getprevious() is not None:
-                    del el.getparent()[0]
-    except (OSError, etree.XMLSyntaxError):
-        pass
-    return None, None
+        return "%s: %s<%s id=%r>" % (self.path, "line %d: " % self.line if self.line else "",
+                                     self.tag, self.ident)

@@ -168,15 +168,8 @@ def _read_network(path):
         from . import neuroml_hdf5
         doc, net = neuroml_hdf5.read(path)
     else:
-        from neuroml.loaders import read_neuroml2_file
         from . import neuroml_xml
-        try:
-            doc = read_neuroml2_file(path, include_includes=True)
-        except Exception as err:   # libNeuroML raises bare Exceptions on bad XML
-            _fail(path, "cannot be read as NeuroML 2 (%s)" % err)
-        if len(doc.networks) != 1:
-            _fail(path, "has %d <network> elements; one is needed" % len(doc.networks))
-        net = neuroml_xml.from_network(doc.networks[0], path)
+        doc, net = neuroml_xml.read(path)
     components = {}
     for kind in CELL_LISTS:
         for c in getattr(doc, kind):
@@ -187,6 +180,7 @@ def _read_network(path):
         components[c.id] = ("SpikeSourceArray", c)
     props = net.properties
     model = m.Model(name=net.id)
+    model.component_lines = net.component_lines
     model.min_delay = _num_or_auto(props.get("ranvier:min_delay", "auto"))
     model.max_delay = _num_or_auto(props.get("ranvier:max_delay", "auto"))
     model.nml_map = {}
@@ -212,7 +206,7 @@ def _read_network(path):
                                              pop.v_init))
         model.nml_map[pop.id] = (label, indices)
     for label, parts in groups.items():
-        model.populations.append(_join(label, parts))
+        model.populations.append(_join(model, label, parts))
     _read_projections(model, doc, net, path)
     _read_inputs(model, doc, net, path)
     return model
@@ -222,12 +216,13 @@ def is_hdf5(path):
     return str(path).lower().endswith(NETWORK_SUFFIXES[1:])
 
 
-def _component_where(where, comp):
+def _component_where(model, where, comp):
     """Where the component `comp` that the element at `where` refers to is:
     its own element in an XML file; in the HDF5 form (whose components are
     XML inside an attribute) the referring group and the component's id."""
     if isinstance(where, Where):
-        return Where(where.path, None, comp.id)
+        tag, line = model.component_lines.get(comp.id, ("component", None))
+        return Where(where.path, tag, comp.id, line)
     return "%s (component %r)" % (where, comp.id)
 
 
@@ -253,7 +248,7 @@ def _find_component(doc, comp_id):
     return None
 
 
-def _join(label, parts):
+def _join(model, label, parts):
     """One Population from the NeuroML populations that make it up."""
     import pyNN.ranvier as sim
     kinds = {part[1] for part in parts}
@@ -274,7 +269,7 @@ def _join(label, parts):
         params = {k: np.full(n, float(v)) for k, v in celltype.default_parameters.items()}
         init = {k: np.full(n, float(v)) for k, v in celltype.default_initial_values.items()}
     for pop_id, _, comp, indices, pos, where, v_own in parts:
-        where = _component_where(where, comp)
+        where = _component_where(model, where, comp)
         if positions is not None:
             positions[:, indices] = pos
         if kind == "SpikeSourceArray":
@@ -457,7 +452,8 @@ def _read_inputs(model, doc, net, path):
                   % (il.population, idx.size))
         cells = idx[il.cells]
         if il.component not in sources:
-            kind, params = _source(*comps[il.component], where)
+            kind, params = _source(*comps[il.component], _component_where(model, where,
+                                                                          comps[il.component][1]))
             sources[il.component] = m.CurrentSource(kind=kind, parameters=params)
             order.append(il.component)
         sources[il.component].targets.append((label, cells.astype(np.int64)))
@@ -471,7 +467,6 @@ def _read_inputs(model, doc, net, path):
 
 
 def _source(kind, comp, where):
-    where = _component_where(where, comp)
     props = _props(comp)
     if "pynn:kind" in props:
         params = {}

@@ -125,13 +125,12 @@ def write(model, path):
     lems_name = "LEMS_%s.xml" % base
     lems = _lems(model, net_id, file_name, splits,
                  (neuroml_plastic.LIBRARY, synapses_name) if plastic else ())
-    from neuroml.writers import NeuroMLWriter
-    with Staging(directory) as stage, neuroml_xml.exact_floats():
+    with Staging(directory) as stage:
         if hdf5:
-            neuroml_hdf5.write(doc, net, stage.path(file_name), neuroml_hdf5.document_xml(doc))
+            neuroml_hdf5.write(doc, net, stage.path(file_name), neuroml_xml.components_xml(doc))
         else:
-            doc.networks.append(neuroml_xml.to_network(neuroml, net))
-            NeuroMLWriter.write(doc, stage.path(file_name))
+            with open(stage.path(file_name), "w") as f:
+                neuroml_xml.write(doc, net, f)
         if plastic:
             neuroml_plastic.lems_document(plastic).write(
                 stage.path(synapses_name), xml_declaration=False, encoding="unicode")
