@@ -1,8 +1,8 @@
 """
 Reads a NeuroML 2 network of point neurons (and its LEMS simulation) into
-a Model.  The network file is XML (.nml, read by libNeuroML) or the HDF5
-form (.nml.h5, neuroml_hdf5.py); both become a neuroml_network.Network,
-which is translated here.
+a Model.  The network file is XML (.nml, neuroml_xml.py) or the HDF5 form
+(.nml.h5, neuroml_hdf5.py); both give the components as a libNeuroML
+document and the network as a neuroml_network.Network, translated here.
 
 Accepted: populations of NeuroML's PyNN cell types (IF_curr_alpha ...
 HH_cond_exp), SpikeSourcePoisson and spikeArray components; projections

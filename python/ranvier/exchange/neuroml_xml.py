@@ -1,6 +1,8 @@
 """
-The XML form of a NeuroML network (neuroml_network.Network): to and from
-libNeuroML's <network> objects.
+The XML form of a NeuroML document (.nml): its components through
+libNeuroML, its <network> (neuroml_network.Network) written as text from
+the arrays and read back into arrays by lxml's iterparse, without a
+libNeuroML object per connection.
 
 Ranvier's per-neuron additions are population properties: ranvier:v_init
 (each instance's initial v), ranvier:population and ranvier:indices (the
