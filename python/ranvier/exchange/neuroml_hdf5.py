@@ -246,18 +246,25 @@ def _integers(values, where, name):
     return values.astype(np.int64)
 
 
+def _size(g, where):
+    text = _text(g, "size", where)
+    try:
+        size = int(text)
+    except ValueError:
+        fail(where, "size %r is not an integer" % text)
+    if size < 0:
+        fail(where, "size %d is negative" % size)
+    return size
+
+
 def _read_population(g, where):
     pid = _text(g, "id", where)
     comp = _text(g, "component", where)
     data, columns = _dataset(g, where)
     if data is None:
-        try:
-            size = int(_text(g, "size", where))
-        except ValueError:
-            fail(where, "size is not an integer")
-        return nn.Population(id=pid, component=comp, size=size, where=where)
+        return nn.Population(id=pid, component=comp, size=_size(g, where), where=where)
     size = data.shape[0]
-    if "size" in g.attrs and int(_text(g, "size", where)) != size:
+    if "size" in g.attrs and _size(g, where) != size:
         fail(where, "size %s, but %d instances" % (_text(g, "size", where), size))
     if "id" in columns and not np.array_equal(data[:, columns["id"]], np.arange(size)):
         fail(where, "instance ids must be 0..%d in order" % (size - 1))

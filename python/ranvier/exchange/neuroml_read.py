@@ -44,8 +44,21 @@ def _props(obj):
     return {p.tag: p.value for p in (getattr(obj, "properties", None) or [])}
 
 
-def _floats(text):
-    return np.array([float(x) for x in text.split()], dtype=np.float64)
+def _floats(text, where, what):
+    try:
+        return np.array([float(x) for x in str(text).split()], dtype=np.float64)
+    except ValueError:
+        _fail(where, "%s: %r is not a list of numbers" % (what, text))
+
+
+def _number(text, where, what):
+    """float(text), or a clear error naming the attribute."""
+    if text is None:
+        _fail(where, "%s is missing" % what)
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        _fail(where, "%s: %r is not a number" % (what, text))
 
 
 def read(path, duration=None):
@@ -119,7 +132,7 @@ def _read_lems(path):
                       % sel.get("id"))
             pop, index = _select(sel.get("select"), where)
             out["record"].append((pop, "spikes", index))
-            ids.append(int(sel.get("id")))
+            ids.append(int(_number(sel.get("id"), where, "EventSelection id")))
             selects.append((pop, index))
         out["outputs"].append({"kind": "events", "file": eof.get("fileName"),
                                "format": eof.get("format", "ID_TIME"),
@@ -285,11 +298,11 @@ def _join(model, label, parts):
             value = getattr(comp, name, None)
             if value is None:
                 _fail(where, "parameter %s is missing" % name)
-            params[name][indices] = float(value)
+            params[name][indices] = _number(value, where, name)
         if v_own is not None:
             init["v"][indices] = v_own
         elif comp.v_init is not None:
-            init["v"][indices] = float(comp.v_init)
+            init["v"][indices] = _number(comp.v_init, where, "v_init")
     return m.Population(label=label, cell_type=kind, size=n, parameters=params,
                         initial_values=init, positions=positions)
 
@@ -344,18 +357,21 @@ def _read_projections(model, doc, net, path):
         tau_name = "tau_syn_E" if receptor == "excitatory" else "tau_syn_I"
         erev_name = "e_rev_E" if receptor == "excitatory" else "e_rev_I"
         targets = post_idx
-        if not np.all(post.parameters[tau_name][targets] == float(syn.tau_syn)):
+        if not np.all(post.parameters[tau_name][targets] == _number(syn.tau_syn, where,
+                                                                    "tau_syn")):
             _fail(where, "synapse %r has tau_syn = %s, the target cells' %s is %s: Ranvier (like "
                          "PyNN) has one synaptic time constant per cell and receptor"
                   % (syn.id, syn.tau_syn, tau_name, post.parameters[tau_name][targets][0]))
-        if cond and not np.all(post.parameters[erev_name][targets] == float(syn.e_rev)):
+        if cond and not np.all(post.parameters[erev_name][targets] == _number(syn.e_rev, where,
+                                                                               "e_rev")):
             _fail(where, "synapse %r has e_rev = %s, the target cells' %s is %s"
                   % (syn.id, syn.e_rev, erev_name, post.parameters[erev_name][targets][0]))
         syn_type, parts, native = "StaticSynapse", {}, {}
         if isinstance(syn, _PlasticSynapse):
             from . import neuroml_plastic
             if "v_reset" in syn.attrs and not np.all(post.parameters["v_reset"][targets]
-                                                     == float(syn.attrs["v_reset"])):
+                                                     == _number(syn.attrs["v_reset"], where,
+                                                                "v_reset")):
                 _fail(where, "synapse %r has v_reset = %s, the target cells' is %s (the STDP "
                              "synapse sees their spikes by it)" % (
                                  syn.id, syn.attrs["v_reset"],
@@ -410,11 +426,11 @@ class _Tag:
 
 def _receptor(post, post_idx, syn, cond, w, where):
     """The receptor of a synapse in a file that does not say it."""
-    tau = float(syn.tau_syn)
+    tau = _number(syn.tau_syn, where, "tau_syn")
     te = np.all(post.parameters["tau_syn_E"][post_idx] == tau)
     ti = np.all(post.parameters["tau_syn_I"][post_idx] == tau)
     if cond:
-        e = float(syn.e_rev)
+        e = _number(syn.e_rev, where, "e_rev")
         te = te and np.all(post.parameters["e_rev_E"][post_idx] == e)
         ti = ti and np.all(post.parameters["e_rev_I"][post_idx] == e)
     elif te and ti:
@@ -471,10 +487,10 @@ def _source(kind, comp, where):
     if "pynn:kind" in props:
         params = {}
         for tag, value in props.items():
-            if tag.startswith("pynn:") and tag != "pynn:kind":
+            if str(tag).startswith("pynn:") and tag != "pynn:kind":
                 name = tag[5:]
-                params[name] = (_floats(value) if name in ("times", "amplitudes")
-                                else float(value))
+                params[name] = (_floats(value, where, tag) if name in ("times", "amplitudes")
+                                else _number(value, where, tag))
         return props["pynn:kind"], params
     if kind == "pulse":
         start = quantity(comp.delay, where)
@@ -513,4 +529,5 @@ def _sine(comp, where, offset):
     return "ACSource", {"amplitude": quantity(comp.amplitude, where), "start": start,
                         "stop": start + quantity(comp.duration, where),
                         "frequency": 1000.0 / quantity(comp.period, where),
-                        "phase": math.degrees(float(comp.phase)), "offset": offset}
+                        "phase": math.degrees(_number(comp.phase, where, "phase")),
+                        "offset": offset}

@@ -205,7 +205,7 @@ class _Reader:
             net = self.networks[-1]
             name = _name(el)
             if name == "property":
-                net.properties[el.get("tag")] = el.get("value")
+                net.properties[el.get("tag")] = el.get("value") or ""
             elif self.part is not None:
                 getattr(net, {"population": "populations", "projection": "projections",
                               "inputList": "input_lists"}[name]).append(self.part.finish())
@@ -275,7 +275,7 @@ def _cell_id(text, where, what):
         if "[" in text:
             return int(text.split("[", 1)[1].split("]", 1)[0])
         return int(text.split("/")[2]) if "/" in text else int(text)
-    except (ValueError, IndexError, AttributeError):
+    except (ValueError, IndexError, AttributeError, TypeError):
         fail(where, "%s %r is not a cell path" % (what, text))
 
 
@@ -300,7 +300,7 @@ class _PopulationPart:
     def child(self, el):
         name = _name(el)
         if name == "property":
-            self.props[el.get("tag")] = el.get("value")
+            self.props[el.get("tag")] = el.get("value") or ""
         elif name == "instance":
             self.ids.append(el.get("id"))
             loc = next((c for c in el if _name(c) == "location"), None)
@@ -311,8 +311,7 @@ class _PopulationPart:
         where, ids = self.where, self.ids
         if ids:
             size = len(ids)
-            if ids != [str(i) for i in range(size)] and \
-                    [int(i) for i in ids] != list(range(size)):
+            if ids != [str(i) for i in range(size)] and _integers(ids) != list(range(size)):
                 fail(where, "instance ids must be 0..%d in order" % (size - 1))
         else:
             try:
@@ -332,6 +331,17 @@ class _PopulationPart:
             out.indices = _numbers(self.props["ranvier:indices"], int, size, where,
                                    "ranvier:indices")
         return out
+
+
+def _integers(texts):
+    """The integers of texts, None where one is not an integer."""
+    out = []
+    for t in texts:
+        try:
+            out.append(int(t))
+        except (TypeError, ValueError):
+            out.append(None)
+    return out
 
 
 def _numbers(text, dtype, count, where, tag):
