@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -596,7 +597,6 @@ def test_pynn_serialization_reads_ranvier_sonata(tmp_path, monkeypatch):
 def _damaged_copies(rng, text, count):
     """count copies of an XML text, each with one attribute dropped or given
     a bad value, one line deleted, or one character deleted."""
-    import re
     attrs = list(re.finditer(r'(\w+)="([^"]*)"', text))
     values = ["abc", "", "-1", "1e400", "nan", "../x", "3.5", "999999"]
     for _ in range(count):
@@ -668,3 +668,55 @@ def test_damaged_files_raise_exchange_errors(tmp_path):
             assert str(path) in str(err)
         path.unlink()
     assert refused > 30, refused
+
+
+def test_damaged_sonata_files_raise_exchange_errors(tmp_path):
+    """The same for SONATA: 150 damaged copies of an exported circuit (one of
+    its JSON, CSV or HDF5 files changed) read, or raise ExchangeError naming
+    a file of the circuit (37 of 300 raised IndexError, KeyError, TypeError
+    or ValueError before)."""
+    import glob
+    import warnings
+    warnings.simplefilter("ignore")
+    vogels_abbott(sim, n=20, stdp=True)
+    base = tmp_path / "base"
+    sim.export(str(base / "circuit_config.json"), format="sonata", duration=10.0)
+    files = sorted(os.path.relpath(p, base) for p in glob.glob(str(base / "**" / "*"),
+                                                                recursive=True)
+                   if os.path.isfile(p))
+    rng = np.random.default_rng(2)
+    refused = 0
+    for k in range(150):
+        folder = tmp_path / ("d%d" % k)
+        shutil.copytree(base, folder)
+        path = folder / files[rng.integers(len(files))]
+        if path.suffix == ".h5":
+            names = []
+            with h5py.File(str(path)) as f:
+                f.visititems(lambda name, obj: names.append(name))
+            name = names[rng.integers(len(names))]
+            with h5py.File(str(path), "a") as f:
+                if rng.integers(2) or not isinstance(f[name], h5py.Dataset):
+                    del f[name]
+                else:
+                    del f[name]
+                    f.create_dataset(name, data=np.array([b"x", b"y"]))
+        else:
+            text = path.read_text()
+            tokens = text.replace(",", " ").replace(":", " ").split()
+            if tokens and rng.integers(2):
+                token = tokens[rng.integers(len(tokens))]
+                text = text.replace(token, ["abc", "-1", "1e400", '""'][rng.integers(4)], 1)
+            else:
+                lines = text.splitlines()
+                del lines[rng.integers(len(lines))]
+                text = "\n".join(lines)
+            path.write_text(text)
+        try:
+            exchange.read(str(folder / "simulation_config.json"))
+        except ExchangeError as err:
+            refused += 1
+            # a file of the circuit, or one that a damaged path in it names
+            assert str(folder) in str(err) or re.search(r"\.(json|csv|h5): ", str(err)), err
+        shutil.rmtree(folder)
+    assert refused > 50, refused

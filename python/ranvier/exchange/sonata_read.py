@@ -15,7 +15,9 @@ ExchangeError naming the file and the element.
 :copyright: Copyright the Ranvier developers.
 """
 
+import contextlib
 import csv
+import functools
 import json
 import os
 import re
@@ -32,6 +34,37 @@ RESERVED_NODE_COLUMNS = {"node_type_id", "model_type", "model_template", "pop_na
 
 def _fail(where, message):
     raise m.ExchangeError("%s: %s" % (where, message))
+
+
+# What a damaged file (a missing key or dataset, an index out of range, a
+# value of the wrong type) makes fail deep in the reading, past the checks.
+DAMAGE = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError)
+
+
+@contextlib.contextmanager
+def _reading(path):
+    """Turns an unexpected error while reading `path` into an ExchangeError
+    naming the file, so that no file makes read() raise anything else."""
+    try:
+        yield
+    except m.ExchangeError:
+        raise
+    except DAMAGE as err:
+        _fail(path, "cannot be read (%s: %s)" % (type(err).__name__, err))
+
+
+def _names_file(argument):
+    """Decorator: _reading() the file that `argument` names."""
+    def wrap(fn):
+        position = fn.__code__.co_varnames[:fn.__code__.co_argcount].index(argument)
+
+        @functools.wraps(fn)
+        def reader(*args, **kwargs):
+            path = kwargs[argument] if argument in kwargs else args[position]
+            with _reading(path):
+                return fn(*args, **kwargs)
+        return reader
+    return wrap
 
 
 def _load_json(path):
@@ -67,6 +100,7 @@ def _resolver(config, config_path, inherited=None):
     return path
 
 
+@_names_file("path")
 def read(path, duration=None):
     path = str(path)
     if os.path.isdir(path):
@@ -126,6 +160,7 @@ def _h5(path):
         _fail(path, "cannot be opened as HDF5 (%s)" % err)
 
 
+@_names_file("path")
 def _read_types(path, key):
     try:
         with open(path, newline="") as f:
@@ -181,6 +216,7 @@ def _type_parameters(row, components, where):
     return params
 
 
+@_names_file("nodes_path")
 def _read_nodes(model, nodes_path, types_path, components):
     from pyNN import ranvier as sim
     types = _read_types(types_path, "node_type_id")
@@ -277,6 +313,7 @@ def _read_nodes(model, nodes_path, types_path, components):
             model.populations.append(desc)
 
 
+@_names_file("edges_path")
 def _read_edges(model, edges_path, types_path, components):
     types = _read_types(types_path, "edge_type_id")
     with _h5(edges_path) as f:
@@ -401,6 +438,7 @@ def _attr(ds, name, where):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+@_names_file("path")
 def _read_simulation(model, config, path, resolve):
     run = config.get("run", {})
     if "tstop" not in run:
@@ -473,7 +511,7 @@ def _spike_input(model, inp, resolve, cells, where):
     import h5py
     fname = resolve(inp["input_file"])
     targets = cells(inp.get("node_set", ""))
-    with _h5(fname) as f:
+    with _h5(fname) as f, _reading(fname):
         for pop_name, idx in targets:
             pop = model.population(pop_name)
             if pop.cell_type != "SpikeSourceArray":
