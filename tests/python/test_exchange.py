@@ -175,6 +175,16 @@ def test_libneuroml_reads_the_hdf5_form_as_the_xml(tmp_path):
                 {p.id: connections(p) for p in want.projections}
 
 
+@needs_neuroml
+def test_an_empty_network_is_refused_by_neuroml(tmp_path):
+    """(NeuroML's schema wants a population in a network.)"""
+    sim.setup()
+    for name in ("x.net.nml", "x.net.nml.h5"):
+        with pytest.raises(ExchangeError, match="no populations"):
+            sim.export(str(tmp_path / name), duration=10.0)
+    assert os.listdir(tmp_path) == []
+
+
 def _libneuroml_network(folder, hdf5=False):
     """A network written with libNeuroML and pyNeuroML alone (no Ranvier), with
     connections listed target by target as PyNN's FromListConnector makes them;

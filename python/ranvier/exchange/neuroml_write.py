@@ -99,6 +99,9 @@ def write(model, path):
     if not (hdf5 or path.endswith(".nml")):
         raise m.ExchangeError("%s: a NeuroML network file name ends with .nml (XML) or "
                               ".nml.h5 (HDF5)" % path)
+    if not model.populations:
+        raise m.ExchangeError("NeuroML export: %s: the network has no populations (a NeuroML "
+                              "network needs one)" % path)
     directory, file_name = os.path.dirname(path), os.path.basename(path)
     stem = file_name[:-len(".h5")] if hdf5 else file_name
     base = stem[:-len(".net.nml")] if stem.endswith(".net.nml") else stem[:-len(".nml")]

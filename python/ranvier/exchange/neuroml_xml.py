@@ -67,7 +67,11 @@ def components_xml(doc):
 def write(doc, net, f):
     """Writes to the text file f the document of doc's components and the
     network `net`."""
-    head, tail = components_xml(doc).rsplit("</neuroml>", 1)
+    text = components_xml(doc).rstrip()
+    if "</neuroml>" in text:
+        head, tail = text.rsplit("</neuroml>", 1)
+    else:                                   # no components: <neuroml .../>
+        head, tail = text[:-len("/>")] + ">\n", ""
     f.write(head)
     f.write("    <network id=%s>\n" % quoteattr(net.id))
     for tag, value in net.properties.items():
@@ -78,7 +82,7 @@ def write(doc, net, f):
         _write_projection(f, prj)
     for il in net.input_lists:
         _write_input_list(f, il)
-    f.write("    </network>\n</neuroml>" + tail)
+    f.write("    </network>\n</neuroml>" + tail + "\n")
 
 
 def _write_population(f, pop):
