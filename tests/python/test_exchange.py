@@ -176,10 +176,11 @@ def test_libneuroml_reads_the_hdf5_form_as_the_xml(tmp_path):
 
 
 @needs_neuroml
-def test_an_empty_network_is_refused_by_neuroml(tmp_path):
-    """(NeuroML's schema wants a population in a network.)"""
+def test_an_empty_network_is_refused(tmp_path):
+    """(NeuroML's schema wants a population in a network; a SONATA circuit
+    without node populations is refused on reading, so it is on writing.)"""
     sim.setup()
-    for name in ("x.net.nml", "x.net.nml.h5"):
+    for name in ("x.net.nml", "x.net.nml.h5", "s/circuit_config.json"):
         with pytest.raises(ExchangeError, match="no populations"):
             sim.export(str(tmp_path / name), duration=10.0)
     assert os.listdir(tmp_path) == []

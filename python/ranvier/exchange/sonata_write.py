@@ -41,6 +41,9 @@ def write(model, path):
             circuit_name = "circuit_config.json"
     else:
         directory, circuit_name = path, "circuit_config.json"
+    if not model.populations:
+        raise m.ExchangeError("SONATA export: %s: the network has no populations (a circuit "
+                              "needs node populations)" % path)
     names = dict(zip((p.label for p in model.populations),
                      unique_names(p.label for p in model.populations)))
     edge_names = unique_names(p.label for p in model.projections)
