@@ -628,9 +628,10 @@ def _damaged_copies(rng, text, count):
 
 @needs_neuroml
 def test_damaged_files_raise_exchange_errors(tmp_path):
-    """Hundreds of damaged copies of an exported network (XML and HDF5): each
-    reads, or raises ExchangeError (naming the file), never another
-    exception.  (Before this test, 51 of 400 XML copies raised TypeError,
+    """Hundreds of damaged copies of an exported network (XML, its LEMS and
+    plastic-synapse files, HDF5): each reads, or raises ExchangeError (naming
+    the file), never another exception.  (Before this test, 51 of 400 XML
+    copies and 10 of 600 LEMS / synapse-file copies raised TypeError,
     ValueError or AttributeError.)"""
     import warnings
     warnings.simplefilter("ignore")      # (connections that lost their delay: a warning)
@@ -650,6 +651,19 @@ def test_damaged_files_raise_exchange_errors(tmp_path):
             assert str(path) in str(err)
         path.unlink()
     assert refused > 60, refused
+    # the LEMS simulation and the plastic synapses' components, read through the LEMS file
+    refused = 0
+    folder = tmp_path / "x"
+    for name in ("LEMS_va.xml", "va.synapses.xml"):
+        original = (folder / name).read_text()
+        for damaged in _damaged_copies(rng, original, 100):
+            (folder / name).write_text(damaged)
+            try:
+                exchange.read(str(folder / "LEMS_va.xml"))
+            except ExchangeError:
+                refused += 1
+        (folder / name).write_text(original)
+    assert refused > 40, refused
     items = []
     with h5py.File(h5) as f:
         f.visititems(lambda name, obj: items.append((name, isinstance(obj, h5py.Dataset))))

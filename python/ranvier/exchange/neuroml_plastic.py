@@ -183,7 +183,13 @@ def synapse_of(type_name, attrs, n, where):
     if missing:
         raise m.ExchangeError("%s: synapse %r lacks %s" % (where, attrs.get("id"),
                                                             ", ".join(missing)))
-    value = {p: float(attrs[p]) for p in params}
+    value = {}
+    for p in params:
+        try:
+            value[p] = float(attrs[p])
+        except ValueError:
+            raise m.ExchangeError("%s: synapse %r: %s = %r is not a number"
+                                  % (where, attrs.get("id"), p, attrs[p]))
     if syn == "TsodyksMarkramSynapse":
         obj, parts = sim.TsodyksMarkramSynapse(), {}
         value["u"] = value.pop("u_init")

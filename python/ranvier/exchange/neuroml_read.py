@@ -51,6 +51,15 @@ def _floats(text, where, what):
         _fail(where, "%s: %r is not a list of numbers" % (what, text))
 
 
+def _integer(text, where, what):
+    if text is None:
+        _fail(where, "%s is missing" % what)
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        _fail(where, "%s: %r is not an integer" % (what, text))
+
+
 def _number(text, where, what):
     """float(text), or a clear error naming the attribute."""
     if text is None:
@@ -122,7 +131,8 @@ def _read_lems(path):
     sim = sims[0]
     where = Where(path, "Simulation", sim.get("id"))
     out = {"path": path, "duration": quantity(sim.get("length"), where),
-           "dt": quantity(sim.get("step"), where), "seed": int(sim.get("seed", 1)),
+           "dt": quantity(sim.get("step"), where),
+           "seed": _integer(sim.get("seed", "1"), where, "seed"),
            "record": [], "outputs": []}
     for eof in sim.iter("EventOutputFile"):
         ids, selects = [], []
@@ -132,7 +142,7 @@ def _read_lems(path):
                       % sel.get("id"))
             pop, index = _select(sel.get("select"), where)
             out["record"].append((pop, "spikes", index))
-            ids.append(int(_number(sel.get("id"), where, "EventSelection id")))
+            ids.append(_integer(sel.get("id"), where, "EventSelection id"))
             selects.append((pop, index))
         out["outputs"].append({"kind": "events", "file": eof.get("fileName"),
                                "format": eof.get("format", "ID_TIME"),
