@@ -67,11 +67,8 @@ def components_xml(doc):
 def write(doc, net, f):
     """Writes to the text file f the document of doc's components and the
     network `net`."""
-    text = components_xml(doc).rstrip()
-    if "</neuroml>" in text:
-        head, tail = text.rsplit("</neuroml>", 1)
-    else:                                   # no components: <neuroml .../>
-        head, tail = text[:-len("/>")] + ">\n", ""
+    # (doc has components: a network has a population, and each its component)
+    head, tail = components_xml(doc).rstrip().rsplit("</neuroml>", 1)
     f.write(head)
     f.write("    <network id=%s>\n" % quoteattr(net.id))
     for tag, value in net.properties.items():
