@@ -51,23 +51,15 @@ def _floats(text, where, what):
         _fail(where, "%s: %r is not a list of numbers" % (what, text))
 
 
-def _integer(text, where, what):
+def _number(text, where, what, kind=float):
+    """kind(text), or a clear error naming the attribute."""
     if text is None:
         _fail(where, "%s is missing" % what)
     try:
-        return int(text)
+        return kind(text)
     except (TypeError, ValueError):
-        _fail(where, "%s: %r is not an integer" % (what, text))
-
-
-def _number(text, where, what):
-    """float(text), or a clear error naming the attribute."""
-    if text is None:
-        _fail(where, "%s is missing" % what)
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        _fail(where, "%s: %r is not a number" % (what, text))
+        _fail(where, "%s: %r is not %s" % (what, text,
+                                            "an integer" if kind is int else "a number"))
 
 
 def read(path, duration=None):
@@ -132,7 +124,7 @@ def _read_lems(path):
     where = Where(path, "Simulation", sim.get("id"))
     out = {"path": path, "duration": quantity(sim.get("length"), where),
            "dt": quantity(sim.get("step"), where),
-           "seed": _integer(sim.get("seed", "1"), where, "seed"),
+           "seed": _number(sim.get("seed", "1"), where, "seed", int),
            "record": [], "outputs": []}
     for eof in sim.iter("EventOutputFile"):
         ids, selects = [], []
@@ -142,7 +134,7 @@ def _read_lems(path):
                       % sel.get("id"))
             pop, index = _select(sel.get("select"), where)
             out["record"].append((pop, "spikes", index))
-            ids.append(_integer(sel.get("id"), where, "EventSelection id"))
+            ids.append(_number(sel.get("id"), where, "EventSelection id", int))
             selects.append((pop, index))
         out["outputs"].append({"kind": "events", "file": eof.get("fileName"),
                                "format": eof.get("format", "ID_TIME"),

@@ -30,10 +30,11 @@ def fmt(x):
 
 @contextlib.contextmanager
 def exact_floats():
-    """libNeuroML writes float attributes (connection weights, locations)
-    with 15 decimal places, which turns 0.0075616060189154 into
-    0.007561606018915 and 1e-20 into 0; while writing, they are written
-    with repr, which reads back as the same double."""
+    """libNeuroML writes float attributes (here only the components': this
+    module writes the network's) with 15 decimal places, which turns
+    0.0075616060189154 into 0.007561606018915 and 1e-20 into 0; while
+    writing, they are written with repr, which reads back as the same
+    double."""
     from neuroml.nml import nml
     cls = nml.GeneratedsSuper
     saved = cls.gds_format_float
